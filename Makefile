@@ -1,0 +1,32 @@
+# The two commands: `make run` and `make test`. Everything they need is installed from here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_MEMBERS ?= 2000
+HOST ?= 127.0.0.1
+PORT ?= 7071
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m mosaic demo seed --members $(DEMO_MEMBERS) --if-empty
+	$(BIN)/python -m mosaic serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .mosaic .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,9 @@
+"""The Mosaic function app: composes one blueprint per client and the background jobs."""
+
+import azure.functions as func
+
+from mosaic.functions import jobs, mobile, openapi
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+for blueprint in (mobile.bp, openapi.bp, jobs.bp):
+    app.register_functions(blueprint)

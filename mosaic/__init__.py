@@ -1,0 +1,1 @@
+"""Mosaic: the back end of hospitality membership and loyalty programs."""

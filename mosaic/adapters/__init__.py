@@ -1,0 +1,1 @@
+"""Adapters: the embedded (SQLite) and production (Azure, Oracle) implementations of the ports."""

@@ -1,0 +1,152 @@
+"""Message queues on one SQLite table, with Azure Storage Queue semantics."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mosaic.adapters.embedded.sqlite import SqliteDatabase
+from mosaic.ports.queue import MessageLost, QueuedMessage
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        queue TEXT NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        inserted_at REAL NOT NULL,
+        visible_at REAL NOT NULL,
+        dequeue_count INTEGER NOT NULL DEFAULT 0,
+        pop_receipt TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at)",
+)
+# Azure's rules: 3-63 characters, lowercase letters, digits and single inner hyphens.
+_QUEUE_NAME = re.compile(r"(?=.{3,63}\Z)[a-z0-9]+(?:-[a-z0-9]+)*")
+_SEVEN_DAYS = 7 * 24 * 3600
+_MAX_BATCH = 32
+_COLUMNS = "id, body, dequeue_count, pop_receipt, inserted_at"
+
+
+class SqliteQueue:
+    def __init__(self, path: Path, time_source: Callable[[], float] = time.time) -> None:
+        self._db = SqliteDatabase(path, _SCHEMA)
+        self._now = time_source
+
+    def close(self) -> None:
+        self._db.close()
+
+    def send(self, queue: str, body: str, *, delay_seconds: int = 0) -> str:
+        _check_name(queue)
+        _check_range("delay_seconds", delay_seconds, 0, _SEVEN_DAYS)
+        id, now = str(uuid.uuid4()), self._now()
+        with self._db.connect() as connection:
+            connection.execute(
+                "INSERT INTO messages (queue, id, body, inserted_at, visible_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (queue, id, body, now, now + delay_seconds),
+            )
+        return id
+
+    def receive(
+        self, queue: str, *, max_messages: int, visibility_timeout: int
+    ) -> list[QueuedMessage]:
+        _check_name(queue)
+        _check_range("max_messages", max_messages, 1, _MAX_BATCH)
+        _check_range("visibility_timeout", visibility_timeout, 1, _SEVEN_DAYS)
+        now = self._now()
+        with self._db.transaction() as connection:
+            ids = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT id FROM messages WHERE queue = ? AND visible_at <= ? "
+                    "ORDER BY inserted_at, seq LIMIT ?",
+                    (queue, now, max_messages),
+                )
+            ]
+            claimed = []
+            for id in ids:
+                row = connection.execute(
+                    "UPDATE messages SET dequeue_count = dequeue_count + 1, pop_receipt = ?, "
+                    f"visible_at = ? WHERE id = ? RETURNING {_COLUMNS}",
+                    (uuid.uuid4().hex, now + visibility_timeout, id),
+                ).fetchone()
+                claimed.append(_message(row))
+        return claimed
+
+    def delete(self, queue: str, message: QueuedMessage) -> None:
+        _check_name(queue)
+        with self._db.connect() as connection:
+            deleted = connection.execute(
+                "DELETE FROM messages WHERE queue = ? AND id = ? AND pop_receipt = ?",
+                (queue, message.id, message.pop_receipt),
+            ).rowcount
+        if not deleted:
+            raise MessageLost(f"{queue}/{message.id}: stale pop receipt or already deleted")
+
+    def release(self, queue: str, message: QueuedMessage, *, visibility_timeout: int) -> None:
+        _check_name(queue)
+        _check_range("visibility_timeout", visibility_timeout, 0, _SEVEN_DAYS)
+        # A new pop receipt, as Azure's Update Message gives: the old one is spent.
+        with self._db.connect() as connection:
+            updated = connection.execute(
+                "UPDATE messages SET visible_at = ?, pop_receipt = ? "
+                "WHERE queue = ? AND id = ? AND pop_receipt = ?",
+                (
+                    self._now() + visibility_timeout,
+                    uuid.uuid4().hex,
+                    queue,
+                    message.id,
+                    message.pop_receipt,
+                ),
+            ).rowcount
+        if not updated:
+            raise MessageLost(f"{queue}/{message.id}: stale pop receipt or already deleted")
+
+    def count(self, queue: str) -> int:
+        _check_name(queue)
+        with self._db.connect() as connection:
+            row = connection.execute(
+                "SELECT COUNT(*) FROM messages WHERE queue = ?", (queue,)
+            ).fetchone()
+        return int(row[0])
+
+    def peek(self, queue: str, *, max_messages: int = 32) -> list[QueuedMessage]:
+        _check_name(queue)
+        _check_range("max_messages", max_messages, 1, _MAX_BATCH)
+        with self._db.connect() as connection:
+            rows = connection.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ? "
+                "ORDER BY inserted_at, seq LIMIT ?",
+                (queue, self._now(), max_messages),
+            ).fetchall()
+        # A peeked message has no pop receipt: it cannot be deleted without receiving it.
+        return [_message((*row[:3], "", row[4])) for row in rows]
+
+
+def _message(row: tuple[Any, ...]) -> QueuedMessage:
+    id, body, dequeue_count, pop_receipt, inserted_at = row
+    return QueuedMessage(
+        id=id,
+        body=body,
+        dequeue_count=dequeue_count,
+        pop_receipt=pop_receipt,
+        inserted_at=datetime.fromtimestamp(inserted_at, UTC),
+    )
+
+
+def _check_name(queue: str) -> None:
+    if not _QUEUE_NAME.fullmatch(queue):
+        raise ValueError(
+            f"invalid queue name {queue!r}: 3-63 lowercase letters, digits and single hyphens"
+        )
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, not {value}")

@@ -1,0 +1,1 @@
+"""The system of record through SQLAlchemy Core: SQLite embedded, Oracle in production."""

@@ -1,0 +1,267 @@
+"""The SoR's tables (DESIGN.md section 4), one SQLAlchemy Core metadata for every dialect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+Money = Numeric(14, 2)
+Stamp = DateTime(timezone=True)
+
+
+def _code(name: str, length: int = 32, *args: Any, **kw: Any) -> Column[str]:
+    return Column(name, String(length), *args, **kw)
+
+
+programs = Table(
+    "programs",
+    metadata,
+    _code("code", 16, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("timezone", String(64), nullable=False),
+)
+
+hotels = Table(
+    "hotels",
+    metadata,
+    _code("code", primary_key=True),
+    _code("program", 16, ForeignKey("programs.code"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("city", String(80), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("in_network", Boolean, nullable=False),
+)
+
+outlets = Table(
+    "outlets",
+    metadata,
+    _code("code", primary_key=True),
+    _code("hotel", 32, ForeignKey("hotels.code"), nullable=False),
+    _code("program", 16, nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("cuisine", String(60)),
+)
+
+packages = Table(
+    "packages",
+    metadata,
+    _code("code", primary_key=True),
+    _code("program", 16, ForeignKey("programs.code"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("price", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("months", Integer, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    _code("membership_number", primary_key=True),
+    _code("program", 16, ForeignKey("programs.code"), nullable=False),
+    Column("activation_code", String(5), nullable=False),
+    Column("card_number", String(19)),
+    Column("member_name", String(120), nullable=False),
+    Column("email", String(254)),
+    Column("phone", String(32)),
+    _code("package", 32, ForeignKey("packages.code"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    UniqueConstraint("program", "activation_code", name="uq_membership_activation"),
+    UniqueConstraint("card_number", name="uq_membership_card"),
+)
+Index("ix_memberships_updated", memberships.c.program, memberships.c.updated_at)
+Index("ix_memberships_starts", memberships.c.program, memberships.c.starts_on)
+
+static_vouchers = Table(
+    "static_vouchers",
+    metadata,
+    _code("program", 16, primary_key=True),
+    Column("code", String(9), primary_key=True),
+    _code("membership_number", 32, ForeignKey("memberships.membership_number"), nullable=False),
+    Column("type", String(16), nullable=False),
+    _code("hotel"),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("redeemed_at", Stamp),
+    _code("redeemed_hotel"),
+    _code("redeemed_outlet"),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_static_vouchers_membership", static_vouchers.c.membership_number)
+Index("ix_static_vouchers_updated", static_vouchers.c.program, static_vouchers.c.updated_at)
+
+tracking_transactions = Table(
+    "tracking_transactions",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    _code("membership_number", nullable=False),
+    _code("hotel", nullable=False),
+    _code("outlet", nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_tracking_membership", tracking_transactions.c.membership_number)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    _code("membership_number", nullable=False),
+    _code("hotel", nullable=False),
+    Column("check_in", Date, nullable=False),
+    Column("nights", Integer, nullable=False),
+    Column("rooms", Integer, nullable=False, default=1),
+    Column("amount", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("booked_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_reservations_membership", reservations.c.membership_number)
+
+membership_transactions = Table(
+    "membership_transactions",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    _code("membership_number", nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_membership_transactions_membership", membership_transactions.c.membership_number)
+
+offers = Table(
+    "offers",
+    metadata,
+    _code("program", 16, primary_key=True),
+    _code("code", primary_key=True),
+    Column("title", String(160), nullable=False),
+    Column("description", String(400)),
+    _code("hotel"),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+)
+
+room_availability = Table(
+    "room_availability",
+    metadata,
+    _code("hotel", primary_key=True),
+    Column("night", Date, primary_key=True),
+    Column("rooms_total", Integer, nullable=False),
+    Column("rooms_booked", Integer, nullable=False),
+)
+
+# Engage: campaigns and messages of the marketing side.
+dynamic_voucher_campaigns = Table(
+    "dynamic_voucher_campaigns",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    Column("title", String(160), nullable=False),
+    Column("type", String(16), nullable=False),
+    _code("hotel"),
+    Column("target", String(48), nullable=False),  # all | full | invitee | package:<code>
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+)
+
+push_messages = Table(
+    "push_messages",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    Column("title", String(160), nullable=False),
+    Column("body", String(400), nullable=False),
+    Column("target", String(48), nullable=False),
+    Column("sent_at", Stamp),
+    Column("sent", Integer, nullable=False),
+    Column("opened", Integer, nullable=False),
+)
+
+email_campaigns = Table(
+    "email_campaigns",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    Column("subject", String(160), nullable=False),
+    Column("target", String(48), nullable=False),
+    Column("status", String(16), nullable=False),  # draft | scheduled | sent
+    Column("scheduled_at", Stamp),
+    Column("sent", Integer, nullable=False),
+    Column("opened", Integer, nullable=False),
+)
+
+sms_campaigns = Table(
+    "sms_campaigns",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    Column("text", String(160), nullable=False),
+    Column("target", String(48), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("scheduled_at", Stamp),
+    Column("sent", Integer, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    _code("id", 40, primary_key=True),
+    _code("program", 16, nullable=False),
+    _code("membership_number", nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("manufacturer", String(40)),
+    Column("model", String(40)),
+    Column("os_version", String(16)),
+    Column("push_token", String(200)),
+    Column("registered_at", Stamp, nullable=False),
+)
+Index("ix_devices_membership", devices.c.membership_number)
+
+# Callers' keys, stored as SHA-256 hex digests only.
+pos_agents = Table(
+    "pos_agents",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    _code("program", 16, nullable=False),
+    _code("hotel", nullable=False),
+    _code("outlet"),
+    Column("name", String(120), nullable=False),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("role", String(32), nullable=False),
+)

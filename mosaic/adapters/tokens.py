@@ -1,0 +1,55 @@
+"""Member session tokens as HS256 JWTs (PyJWT)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import jwt
+
+from mosaic.domain.membership import MembershipMode
+from mosaic.ports.sessions import InvalidSession, MemberSession
+
+ISSUER = "mosaic"
+AUDIENCE = "mosaic-mobile"
+
+
+class JwtSessionTokens:
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 32:
+            raise ValueError("the token secret must be at least 32 characters")
+        self._secret = secret
+
+    def issue(self, session: MemberSession, now: datetime) -> str:
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": session.membership_number,
+            "program": session.program,
+            "mode": session.mode.value,
+            "iat": int(now.timestamp()),
+            "exp": int(session.expires_at.timestamp()),
+        }
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def verify(self, token: str, now: datetime) -> MemberSession:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iat"], "verify_exp": False},
+            )
+            session = MemberSession(
+                program=str(claims["program"]),
+                membership_number=str(claims["sub"]),
+                mode=MembershipMode(claims["mode"]),
+                expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo),
+            )
+        except (jwt.PyJWTError, KeyError, ValueError) as error:
+            raise InvalidSession(str(error)) from error
+        # Expiry is judged by the app's clock, which MOSAIC_NOW may freeze, not PyJWT's.
+        if session.expires_at <= now:
+            raise InvalidSession("token expired")
+        return session

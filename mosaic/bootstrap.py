@@ -1,0 +1,93 @@
+"""Builds the adapters once per process from the settings: the one place clients are made.
+
+Nothing here runs at import: `backends()` builds on first use, so importing function_app
+needs no Azure and no settings.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mosaic.adapters.clock import FixedClock, SystemClock
+from mosaic.adapters.embedded.documents import SqliteDocumentStore
+from mosaic.adapters.embedded.notifier import OutboxNotifier
+from mosaic.adapters.embedded.queue import SqliteQueue
+from mosaic.adapters.embedded.search import SqliteSearchIndex
+from mosaic.adapters.sor.sql import SqlSystemOfRecord
+from mosaic.adapters.tokens import JwtSessionTokens
+from mosaic.ports.clock import Clock
+from mosaic.services.backends import Backends, LoginPolicy
+from mosaic.settings import Settings, get_settings
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def embedded_secret(data_dir: Path, name: str) -> str:
+    """A random secret kept in the data directory, made on first use (embedded backend only)."""
+    path = data_dir / "secrets.json"
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if name not in stored:
+        stored[name] = secrets.token_urlsafe(32)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    return stored[name]
+
+
+def secret(settings: Settings, name: str) -> str:
+    configured = getattr(settings, name)
+    if configured is not None:
+        return str(configured.get_secret_value())
+    if settings.backend != "embedded":
+        raise ConfigurationError(f"MOSAIC_{name.upper()} must be set outside the embedded backend")
+    return embedded_secret(settings.data_dir, name)
+
+
+def sor_engine(settings: Settings) -> sa.Engine:
+    url = sa.make_url(settings.resolved_sor_url())
+    timeout = settings.sor_probe_timeout_seconds
+    if url.get_backend_name() == "sqlite":
+        if url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(url, connect_args={"timeout": timeout})
+    if url.get_backend_name() == "postgresql":
+        return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": timeout})
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def build_backends(settings: Settings) -> Backends:
+    if settings.backend != "embedded":
+        raise ConfigurationError(
+            "MOSAIC_BACKEND=azure: the Cosmos DB, Storage Queue and AI Search adapters are not "
+            "built yet; only the embedded backend runs"
+        )
+    data = settings.data_dir
+    frozen = settings.frozen_now
+    clock: Clock = FixedClock(frozen) if frozen else SystemClock()
+    return Backends(
+        documents=SqliteDocumentStore(data / "documents.sqlite"),
+        queue=SqliteQueue(data / "queues.sqlite"),
+        search=SqliteSearchIndex(data / "search.sqlite"),
+        sor=SqlSystemOfRecord(sor_engine(settings)),
+        notifier=OutboxNotifier(data / "outbox.sqlite"),
+        clock=clock,
+        wall_clock=SystemClock(),
+        sessions=JwtSessionTokens(secret(settings, "token_secret")),
+        session_minutes=settings.token_ttl_minutes,
+        login_policy=LoginPolicy(
+            failures_allowed=settings.login_failures_allowed,
+            window_seconds=settings.login_failure_window_seconds,
+        ),
+    )
+
+
+@cache
+def backends() -> Backends:
+    return build_backends(get_settings())

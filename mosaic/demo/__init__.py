@@ -1,0 +1,1 @@
+"""Deterministic demo data for the system of record (DESIGN.md section 4)."""

@@ -1,0 +1,157 @@
+"""Building a digital membership from the SoR's rows (the refresh's pure part).
+
+SoR-owned sections (membership, transactions, static vouchers, offers) are replaced;
+digital-owned sections (devices, dynamic vouchers, redemptions made here, discount
+codes, invitees, notifications, pins, loyalty) are carried over from the existing document.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mosaic.domain.base import Money
+from mosaic.domain.membership import (
+    Counters,
+    DigitalMembership,
+    MembershipInfo,
+    MembershipMode,
+    MembershipStatus,
+    MembershipTransaction,
+    Meta,
+    Offer,
+    PackageRef,
+    ReservationTransaction,
+    StaticVoucher,
+    TrackingTransaction,
+    VoucherStatus,
+    VoucherType,
+)
+from mosaic.domain.records import SorMembershipRecord, SorStaticVoucher
+
+
+def build_membership(
+    record: SorMembershipRecord, existing: DigitalMembership | None, now: datetime
+) -> DigitalMembership:
+    """The digital membership for `record`, keeping what only the digital side owns."""
+    m = record.membership
+    currency = record.program.currency
+    carried = existing.model_copy(deep=True) if existing else None
+    kept_vouchers = {v.code: v for v in carried.static_vouchers} if carried else {}
+    tracking = [
+        TrackingTransaction(
+            id=t.id,
+            hotel=t.hotel,
+            outlet=t.outlet,
+            at=t.at,
+            amount=Money(amount=t.amount, currency=t.currency),
+        )
+        for t in record.tracking
+    ]
+    reservations = [
+        ReservationTransaction(
+            id=r.id,
+            hotel=r.hotel,
+            check_in=r.check_in,
+            nights=r.nights,
+            amount=Money(amount=r.amount, currency=r.currency),
+            status=r.status,
+            booked_at=r.booked_at,
+        )
+        for r in record.reservations
+    ]
+    built = DigitalMembership(
+        id=m.membership_number,
+        program=m.program,
+        meta=Meta(
+            membership_number=m.membership_number,
+            mode=MembershipMode.FULL,
+            last_update=now,
+            last_refresh=now,
+            sor_version=record.newest_change,
+        ),
+        membership=MembershipInfo(
+            activation_code=m.activation_code,
+            card_number=m.card_number,
+            member_name=m.member_name,
+            email=m.email,
+            phone=m.phone,
+            package=PackageRef(code=m.package_code, name=m.package_name),
+            status=MembershipStatus(m.status),
+            starts_on=m.starts_on,
+            expires_on=m.expires_on,
+        ),
+        tracking_transactions=tracking,
+        reservation_transactions=reservations,
+        membership_transactions=[
+            MembershipTransaction(
+                id=t.id, kind=t.kind, at=t.at, amount=Money(amount=t.amount, currency=t.currency)
+            )
+            for t in record.membership_transactions
+        ],
+        static_vouchers=[
+            _static_voucher(v, kept_vouchers.get(v.code)) for v in record.static_vouchers
+        ],
+        offers=[
+            Offer(
+                code=o.code,
+                title=o.title,
+                hotel=o.hotel,
+                valid_from=o.valid_from,
+                valid_to=o.valid_to,
+            )
+            for o in record.offers
+        ],
+        counters=_counters(tracking, reservations, currency),
+    )
+    if carried is None:
+        return built
+    return built.model_copy(
+        update={
+            "devices": carried.devices,
+            "dynamic_vouchers": carried.dynamic_vouchers,
+            "discount_codes": carried.discount_codes,
+            "invitees": carried.invitees,
+            "notifications": carried.notifications,
+            "pins": carried.pins,
+            "loyalty": carried.loyalty,
+        }
+    )
+
+
+def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> StaticVoucher:
+    """The SoR's voucher, with the redemptions made here. A redemption or un-redemption made
+    here and newer than the SoR row's last change decides the status: it is not applied to
+    the SoR yet, and must not be undone by a refresh."""
+    status = VoucherStatus(row.status)
+    redemptions = kept.redemptions if kept else []
+    if redemptions and status in (VoucherStatus.AVAILABLE, VoucherStatus.REDEEMED):
+        last = redemptions[-1]
+        last_event = last.unredeemed_at or last.redeemed_at
+        if last_event > row.updated_at:
+            status = VoucherStatus.AVAILABLE if last.unredeemed_at else VoucherStatus.REDEEMED
+    return StaticVoucher(
+        code=row.code,
+        type=VoucherType(row.type),
+        hotel=row.hotel,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        status=status,
+        redemptions=list(redemptions),
+    )
+
+
+def _counters(
+    tracking: list[TrackingTransaction], reservations: list[ReservationTransaction], currency: str
+) -> Counters:
+    food = Money.zero(currency)
+    for t in tracking:
+        food = food.plus(t.amount)
+    rooms = Money.zero(currency)
+    for r in reservations:
+        rooms = rooms.plus(r.amount)
+    return Counters(
+        tracking_transactions=len(tracking),
+        reservations=len(reservations),
+        food_and_beverage_spend=food,
+        room_spend=rooms,
+    )

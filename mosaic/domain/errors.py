@@ -1,0 +1,62 @@
+"""Named domain errors. The HTTP edge maps each to a status in one place."""
+
+from __future__ import annotations
+
+
+class MosaicError(Exception):
+    """Base of every error a client can cause or should be told about."""
+
+    title = "Request refused"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidField(MosaicError):
+    """A field breaks a rule the back end checks before any look-up."""
+
+    title = "Invalid field"
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class UnknownActivationCode(MosaicError):
+    title = "Unknown activation code"
+
+
+class InviteePeriodOver(MosaicError):
+    title = "Invitee period is over"
+
+
+class MembershipNotFound(MosaicError):
+    title = "Membership not found"
+
+
+class TooManyAttempts(MosaicError):
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class NotAuthenticated(MosaicError):
+    title = "Not authenticated"
+
+
+class CodeSpaceExhausted(MosaicError):
+    title = "No free code left"
+
+
+class ConcurrentUpdate(MosaicError):
+    """A conditional write kept losing to other writers past the retry bound."""
+
+    title = "Concurrent update"
+
+
+class SystemOfRecordUnavailable(MosaicError):
+    title = "System of record unavailable"

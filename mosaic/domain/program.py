@@ -1,0 +1,178 @@
+"""The digital program document (DESIGN.md section 3, `programs` container)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from mosaic.domain.base import CamelModel, Money
+from mosaic.domain.membership import SCHEMA_VERSION, VoucherType
+
+
+class ContentType(StrEnum):
+    APP = "app"
+    SITE = "site"
+
+
+class ProgramMeta(CamelModel):
+    name: str
+    currency: str
+    timezone: str
+    last_update: datetime
+    last_refresh: datetime | None = None
+    schema_version: int = SCHEMA_VERSION
+
+
+class Hotel(CamelModel):
+    code: str
+    name: str
+    city: str
+    country: str
+    in_network: bool
+
+
+class Outlet(CamelModel):
+    code: str
+    hotel: str
+    name: str
+    cuisine: str | None = None
+
+
+class ContentOffer(CamelModel):
+    code: str
+    title: str
+    description: str | None = None
+    hotel: str | None = None
+    valid_from: date
+    valid_to: date
+
+
+class Content(CamelModel):
+    hotels: list[Hotel] = Field(default_factory=list)
+    outlets: list[Outlet] = Field(default_factory=list)
+    offers: list[ContentOffer] = Field(default_factory=list)
+    texts: dict[str, str] = Field(default_factory=dict)
+
+
+class MaxOutOfNetworkPerHotel(CamelModel):
+    rule: Literal["maxOutOfNetworkPerHotel"] = "maxOutOfNetworkPerHotel"
+    limit: int = Field(ge=1)
+
+
+class MaxPerDay(CamelModel):
+    rule: Literal["maxPerDay"] = "maxPerDay"
+    limit: int = Field(ge=1)
+
+
+class MaxPerStay(CamelModel):
+    rule: Literal["maxPerStay"] = "maxPerStay"
+    limit: int = Field(ge=1)
+
+
+class MinDaysBetween(CamelModel):
+    rule: Literal["minDaysBetween"] = "minDaysBetween"
+    days: int = Field(ge=1)
+
+
+class AllowedWeekdays(CamelModel):
+    rule: Literal["allowedWeekdays"] = "allowedWeekdays"
+    weekdays: list[int] = Field(description="ISO weekdays, 1 = Monday")
+
+
+class BlackoutDates(CamelModel):
+    rule: Literal["blackoutDates"] = "blackoutDates"
+    dates: list[date]
+
+
+class AllowedHotels(CamelModel):
+    rule: Literal["allowedHotels"] = "allowedHotels"
+    hotels: list[str]
+
+
+PolicyRule = Annotated[
+    MaxOutOfNetworkPerHotel
+    | MaxPerDay
+    | MaxPerStay
+    | MinDaysBetween
+    | AllowedWeekdays
+    | BlackoutDates
+    | AllowedHotels,
+    Field(discriminator="rule"),
+]
+
+
+class RedemptionPolicy(CamelModel):
+    rules: list[PolicyRule] = Field(default_factory=list)
+
+
+class ProgramSettings(CamelModel):
+    invitee_period_days: int = 7
+    discount_code_ttl_days: int = 30
+    pin_ttl_minutes: int = 15
+    pin_max_attempts: int = 5
+
+
+class Tier(CamelModel):
+    name: str
+    threshold: int = Field(ge=0, description="active points that grant the tier")
+    image: str
+
+
+class LoyaltySettings(CamelModel):
+    earning_minimum: Money = Field(description="a booking over this amount earns points")
+    points_per_booking: int = 1
+    expiry_months: int = 4
+    expiry_mode: Literal["rolling", "lot"] = "rolling"
+    tiers: list[Tier] = Field(default_factory=list)
+    tier_validity_months: int = 4
+    reminder_days: int = 7
+    timezone: str = "Asia/Bangkok"
+    migration_month: str = Field(default="2024-09", pattern=r"^\d{4}-\d{2}$")
+
+
+class MonthlyFigure(CamelModel):
+    """One month of one subject (hotel, outlet, package, offer): a count and an amount."""
+
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    subject: str
+    count: int
+    amount: Decimal | None = None
+
+
+class CampaignStat(CamelModel):
+    id: str
+    channel: Literal["push", "email", "sms"]
+    title: str
+    target: str = Field(description="all, full, invitee or package:<code>")
+    status: str
+    sent: int = 0
+    opened: int = 0
+    sent_at: datetime | None = None
+
+
+class ProgramStatistics(CamelModel):
+    tracking_per_hotel: list[MonthlyFigure] = Field(default_factory=list)
+    tracking_per_outlet: list[MonthlyFigure] = Field(default_factory=list)
+    voucher_redemptions_per_hotel: list[MonthlyFigure] = Field(default_factory=list)
+    dynamic_vouchers_per_hotel: list[MonthlyFigure] = Field(default_factory=list)
+    offers: list[MonthlyFigure] = Field(default_factory=list)
+    push_messages: list[CampaignStat] = Field(default_factory=list)
+    email_campaigns: list[CampaignStat] = Field(default_factory=list)
+    sms_campaigns: list[CampaignStat] = Field(default_factory=list)
+    devices_by_platform: dict[str, int] = Field(default_factory=dict)
+    sales_per_package: list[MonthlyFigure] = Field(default_factory=list)
+
+
+class DigitalProgram(CamelModel):
+    id: str
+    program: str
+    meta: ProgramMeta
+    content: dict[ContentType, Content] = Field(default_factory=dict)
+    policies: dict[VoucherType, RedemptionPolicy] = Field(default_factory=dict)
+    settings: ProgramSettings = Field(default_factory=ProgramSettings)
+    loyalty: LoyaltySettings
+    statistics: ProgramStatistics = Field(default_factory=ProgramStatistics)

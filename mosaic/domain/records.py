@@ -1,0 +1,101 @@
+"""What the system of record holds about a membership, as read through the SoR port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class SorMembership:
+    program: str
+    membership_number: str
+    activation_code: str
+    card_number: str | None
+    member_name: str
+    email: str | None
+    phone: str | None
+    package_code: str
+    package_name: str
+    status: str
+    starts_on: date
+    expires_on: date
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SorStaticVoucher:
+    code: str
+    type: str
+    hotel: str | None
+    valid_from: date
+    valid_to: date
+    status: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SorTracking:
+    id: str
+    hotel: str
+    outlet: str
+    amount: Decimal
+    currency: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SorReservation:
+    id: str
+    hotel: str
+    check_in: date
+    nights: int
+    amount: Decimal
+    currency: str
+    status: str
+    booked_at: datetime
+
+
+@dataclass(frozen=True)
+class SorMembershipTransaction:
+    id: str
+    kind: str
+    amount: Decimal
+    currency: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SorOffer:
+    code: str
+    title: str
+    hotel: str | None
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class SorProgram:
+    code: str
+    name: str
+    currency: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class SorMembershipRecord:
+    """A membership and its rows: everything a refresh needs from the SoR."""
+
+    program: SorProgram
+    membership: SorMembership
+    static_vouchers: list[SorStaticVoucher] = field(default_factory=list)
+    tracking: list[SorTracking] = field(default_factory=list)
+    reservations: list[SorReservation] = field(default_factory=list)
+    membership_transactions: list[SorMembershipTransaction] = field(default_factory=list)
+    offers: list[SorOffer] = field(default_factory=list)
+
+    @property
+    def newest_change(self) -> datetime:
+        times = [self.membership.updated_at, *(v.updated_at for v in self.static_vouchers)]
+        return max(times)

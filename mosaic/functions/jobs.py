@@ -1,0 +1,35 @@
+"""Queue and timer triggers: the background work."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from mosaic.bootstrap import backends
+from mosaic.domain.errors import MembershipNotFound
+from mosaic.services.refresh import (
+    MEMBERSHIP_REFRESH_QUEUE,
+    MembershipRefreshRequest,
+    refresh_membership,
+)
+
+bp = func.Blueprint()
+log = logging.getLogger("mosaic.jobs")
+
+
+@bp.function_name("membership_refresh")
+@bp.queue_trigger(
+    arg_name="msg", queue_name=MEMBERSHIP_REFRESH_QUEUE, connection="AzureWebJobsStorage"
+)
+def membership_refresh(msg: func.QueueMessage) -> None:
+    """A malformed message or a failing SoR raises: the host retries, then poisons it."""
+    request = MembershipRefreshRequest.model_validate_json(msg.get_body())
+    try:
+        refresh_membership(backends(), request.program, request.membership_number, request.reason)
+    except MembershipNotFound:
+        log.warning(
+            "membership %s/%s is gone from the SoR; nothing to refresh",
+            request.program,
+            request.membership_number,
+        )

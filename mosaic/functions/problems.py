@@ -1,0 +1,127 @@
+"""Every error a client can cause, mapped to an RFC 9457 problem+json response: one place."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import azure.functions as func
+from pydantic import BaseModel, Field, ValidationError
+
+from mosaic.domain import errors
+
+log = logging.getLogger("mosaic.functions")
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS: dict[type[errors.MosaicError], int] = {
+    errors.InvalidField: 400,
+    errors.UnknownActivationCode: 401,
+    errors.NotAuthenticated: 401,
+    errors.InviteePeriodOver: 403,
+    errors.MembershipNotFound: 404,
+    errors.ConcurrentUpdate: 409,
+    errors.TooManyAttempts: 429,
+    errors.CodeSpaceExhausted: 503,
+    errors.SystemOfRecordUnavailable: 503,
+}
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="dotted path of the field in the request, e.g. device.deviceId")
+    rule: str = Field(description="the rule the value breaks")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(
+        problem.model_dump_json(exclude_none=True),
+        status_code=problem.status,
+        mimetype=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _slug(error: Exception) -> str:
+    name = type(error).__name__
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+def field_problems(error: ValidationError) -> list[FieldProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        rule = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+        problems.append(FieldProblem(field=field, rule=rule))
+    return problems
+
+
+def error_response(error: Exception) -> func.HttpResponse:
+    """The response for an error raised while serving a request."""
+    if isinstance(error, ValidationError):
+        problems = field_problems(error)
+        detail = "; ".join(f"{p.field}: {p.rule}" for p in problems)
+        return problem_response(
+            Problem(
+                type="urn:mosaic:problem:invalid-request",
+                title="Invalid request",
+                status=400,
+                detail=detail,
+                errors=problems,
+            )
+        )
+    if isinstance(error, errors.MosaicError):
+        status = next((s for kind, s in STATUS.items() if isinstance(error, kind)), 400)
+        problem = Problem(
+            type=f"urn:mosaic:problem:{_slug(error)}",
+            title=error.title,
+            status=status,
+            detail=error.detail,
+        )
+        if isinstance(error, errors.InvalidField):
+            problem.errors = [FieldProblem(field=error.field, rule=error.rule)]
+        headers = None
+        if isinstance(error, errors.TooManyAttempts):
+            headers = {"Retry-After": str(error.retry_after_seconds)}
+        return problem_response(problem, headers)
+    log.exception("unhandled error while serving a request", exc_info=error)
+    return problem_response(
+        Problem(
+            title="Internal Server Error",
+            status=500,
+            detail="the server failed to answer; the failure is logged",
+        )
+    )
+
+
+def invalid_body(rule: str) -> ValidationError:
+    """A ValidationError for a body that is not a JSON object at all."""
+    return ValidationError.from_exception_data(
+        "body",
+        [
+            {
+                "type": "value_error",
+                "loc": ("body",),
+                "input": None,
+                "ctx": {"error": ValueError(rule)},
+            }
+        ],
+    )
+
+
+def json_body(req: func.HttpRequest) -> Any:
+    raw = req.get_body()
+    try:
+        return json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_body("must be a JSON object") from None

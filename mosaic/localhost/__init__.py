@@ -1,0 +1,28 @@
+"""The local Functions host: runs a `func.FunctionApp` as `func start` would, without Core Tools.
+
+HTTP functions are served by Starlette under uvicorn, timers fire on their
+NCRONTAB schedules and queue functions are fed from the MessageQueue port with
+host.json's queue semantics.
+"""
+
+from __future__ import annotations
+
+from mosaic.localhost.discovery import ALL_METHODS, FunctionSpec, TriggerKind, registered_functions
+from mosaic.localhost.hostconfig import HostConfig, load_host_config
+from mosaic.localhost.queues import poison_queue_name, process_batch, process_message
+from mosaic.localhost.server import build_asgi_app, build_server, serve
+
+__all__ = [
+    "ALL_METHODS",
+    "FunctionSpec",
+    "HostConfig",
+    "TriggerKind",
+    "build_asgi_app",
+    "build_server",
+    "load_host_config",
+    "poison_queue_name",
+    "process_batch",
+    "process_message",
+    "registered_functions",
+    "serve",
+]

@@ -1,0 +1,1 @@
+"""Ports: what the services need of the outside world. Adapters implement them."""

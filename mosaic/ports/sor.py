@@ -1,0 +1,27 @@
+"""System of record port: the legacy relational database, never needed at request time."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from mosaic.domain.records import SorMembershipRecord
+
+
+class SorUnavailable(Exception):
+    """The SoR did not answer (down, timed out, refused)."""
+
+
+class SystemOfRecord(Protocol):
+    def find_membership_number(self, program: str, activation_code: str) -> str | None: ...
+
+    def membership_record(
+        self, program: str, membership_number: str, *, history_since: date
+    ) -> SorMembershipRecord | None:
+        """The membership with its vouchers, offers, and transactions since history_since
+        (membership transactions: all of them)."""
+        ...
+
+    def probe(self) -> None:
+        """A real query under the probe timeout; raises SorUnavailable."""
+        ...

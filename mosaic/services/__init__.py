@@ -1,0 +1,1 @@
+"""Use cases. Each talks to the ports only, through a Backends bundle."""

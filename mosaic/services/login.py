@@ -1,0 +1,124 @@
+"""Member login by activation code (POST /mobile/login)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mosaic.domain.access import ensure_invitee_period_open
+from mosaic.domain.codes import CodeKind, activation_code_kind
+from mosaic.domain.errors import (
+    MembershipNotFound,
+    SystemOfRecordUnavailable,
+    UnknownActivationCode,
+)
+from mosaic.domain.membership import (
+    Device,
+    DeviceDetails,
+    DigitalMembership,
+    MembershipMode,
+    MembershipSummary,
+    summarize,
+)
+from mosaic.ports.documents import Container, JsonDocument, StoredDocument
+from mosaic.ports.sessions import MemberSession
+from mosaic.ports.sor import SorUnavailable
+from mosaic.services import throttle
+from mosaic.services.backends import Backends
+from mosaic.services.codes import find_code_owner
+from mosaic.services.documents import read_or_none, update_with_retries
+from mosaic.services.refresh import RefreshReason, refresh_membership, request_refresh
+
+THROTTLE_SCOPE = "login"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_at: datetime
+    mode: MembershipMode
+    membership: MembershipSummary
+
+
+def login_member(
+    backends: Backends,
+    program: str,
+    activation_code: str,
+    device: DeviceDetails | None,
+    client: str,
+) -> LoginResult:
+    kind = activation_code_kind(activation_code)
+    throttle.ensure_allowed(backends, program, THROTTLE_SCOPE, client)
+    document = _find_membership(backends, program, kind, activation_code)
+    if document is None:
+        throttle.record_failure(backends, program, THROTTLE_SCOPE, client)
+        raise UnknownActivationCode("no membership of this program has that activation code")
+    now = backends.clock.now()
+    ensure_invitee_period_open(document, now.date())
+    if device is not None:
+        document = _register_device(backends, document, device, now)
+    session = MemberSession(
+        program=program,
+        membership_number=document.id,
+        mode=document.meta.mode,
+        expires_at=now + timedelta(minutes=backends.session_minutes),
+    )
+    return LoginResult(
+        token=backends.sessions.issue(session, now),
+        expires_at=session.expires_at,
+        mode=session.mode,
+        membership=summarize(document),
+    )
+
+
+def _find_membership(
+    backends: Backends, program: str, kind: CodeKind, code: str
+) -> DigitalMembership | None:
+    """The digital membership behind a code; a full membership not digital yet is built from
+    the SoR on the spot, any other is refreshed in the background."""
+    number = find_code_owner(backends.documents, program, kind, code)
+    if number is not None:
+        found = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
+        if found is not None:
+            if kind is CodeKind.MEMBERSHIP_ACTIVATION:
+                request_refresh(backends, program, number, RefreshReason.LOGIN)
+            return DigitalMembership.model_validate(found.body)
+    if kind is not CodeKind.MEMBERSHIP_ACTIVATION:
+        return None
+    return _build_from_sor(backends, program, code)
+
+
+def _build_from_sor(backends: Backends, program: str, code: str) -> DigitalMembership | None:
+    try:
+        number = backends.sor.find_membership_number(program, code)
+    except SorUnavailable:
+        raise SystemOfRecordUnavailable(
+            "this membership is not digital yet and the system of record is not answering"
+        ) from None
+    if number is None:
+        return None
+    try:
+        return refresh_membership(backends, program, number, RefreshReason.LOGIN)
+    except MembershipNotFound:
+        return None
+
+
+def _register_device(
+    backends: Backends, document: DigitalMembership, details: DeviceDetails, now: datetime
+) -> DigitalMembership:
+    """Add or update the device on the membership (a digital-owned section)."""
+    saved: list[DigitalMembership] = []
+
+    def decide(current: StoredDocument | None) -> JsonDocument | None:
+        if current is None:
+            return None
+        membership = DigitalMembership.model_validate(current.body)
+        others = [d for d in membership.devices if d.device_id != details.device_id]
+        device = Device(registered_at=now, **details.model_dump())
+        saved.append(membership.model_copy(update={"devices": [*others, device]}))
+        return saved[-1].model_dump(mode="json", by_alias=True)
+
+    update_with_retries(
+        backends.documents, Container.MEMBERSHIPS, document.program, document.id, decide
+    )
+    return saved[-1] if saved else document

@@ -1,0 +1,63 @@
+"""Every app setting, in one object, read lazily from the environment.
+
+Importing this module reads nothing; `get_settings()` reads once per process.
+Names are the app settings of local.settings.example.json (prefix MOSAIC_).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOSAIC_", extra="ignore")
+
+    backend: Literal["embedded", "azure"] = "embedded"
+    data_dir: Path = Path(".mosaic")
+    sor_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the system of record; embedded default: sqlite in data_dir",
+    )
+    sor_probe_timeout_seconds: float = 5.0
+    now: AwareDatetime | None = Field(
+        default=None, description="Freezes the clock (embedded backend only), ISO-8601 instant"
+    )
+
+    token_secret: SecretStr | None = Field(
+        default=None, description="Signs member session tokens; embedded default: kept in data_dir"
+    )
+    token_ttl_minutes: int = Field(default=7 * 24 * 60, gt=0)
+    admin_key: SecretStr | None = None
+    demo_seed: int = 7
+
+    login_failures_allowed: int = Field(default=5, gt=0)
+    login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
+
+    cosmos_endpoint: str | None = None
+    cosmos_key: SecretStr | None = None
+    cosmos_database: str = "mosaic"
+    storage_connection: SecretStr | None = Field(default=None, alias="AzureWebJobsStorage")
+    search_endpoint: str | None = None
+    search_key: SecretStr | None = None
+    search_index: str = "memberships"
+    notifier_webhook_url: str | None = None
+    notifier_webhook_secret: SecretStr | None = None
+
+    @property
+    def frozen_now(self) -> datetime | None:
+        """MOSAIC_NOW is honoured by the embedded backend only."""
+        return self.now if self.backend == "embedded" else None
+
+    def resolved_sor_url(self) -> str:
+        return self.sor_url or f"sqlite:///{(self.data_dir / 'sor.sqlite').resolve()}"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,113 @@
+"""One fixture per port, parametrized by adapter: a new backend is one more entry per dict.
+
+Each `open_*` fixture is a factory: every call opens one more client on the same backend (for
+SQLite, the same file), as the local host and the CLI do from two processes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import pytest
+
+from mosaic.adapters.embedded.documents import SqliteDocumentStore
+from mosaic.adapters.embedded.notifier import OutboxNotifier
+from mosaic.adapters.embedded.queue import SqliteQueue
+from mosaic.adapters.embedded.search import SqliteSearchIndex
+from mosaic.ports.documents import DocumentStore
+from mosaic.ports.notifier import Notifier
+from mosaic.ports.queue import MessageQueue
+from mosaic.ports.search import SearchIndex
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+T = TypeVar("T", bound=Closable)
+
+DOCUMENT_STORES: dict[str, Callable[[Path], Closable]] = {
+    "sqlite": lambda directory: SqliteDocumentStore(directory / "documents.db"),
+}
+QUEUES: dict[str, Callable[[Path], Closable]] = {
+    "sqlite": lambda directory: SqliteQueue(directory / "queues.db"),
+}
+SEARCH_INDEXES: dict[str, Callable[[Path], Closable]] = {
+    "sqlite": lambda directory: SqliteSearchIndex(directory / "search.db"),
+}
+NOTIFIERS: dict[str, Callable[[Path], Closable]] = {
+    "sqlite": lambda directory: OutboxNotifier(directory / "outbox.db"),
+}
+
+
+def _opener(build: Callable[[Path], T], directory: Path) -> Iterator[Callable[[], T]]:
+    opened: list[T] = []
+
+    def open_one() -> T:
+        opened.append(build(directory))
+        return opened[-1]
+
+    yield open_one
+    for adapter in opened:
+        adapter.close()
+
+
+@pytest.fixture(params=sorted(DOCUMENT_STORES))
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Closable]]:
+    yield from _opener(DOCUMENT_STORES[request.param], tmp_path)
+
+
+@pytest.fixture
+def store(open_store: Callable[[], DocumentStore]) -> DocumentStore:
+    return open_store()
+
+
+@pytest.fixture(params=sorted(QUEUES))
+def open_queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Closable]]:
+    yield from _opener(QUEUES[request.param], tmp_path)
+
+
+@pytest.fixture
+def queue(open_queue: Callable[[], MessageQueue]) -> MessageQueue:
+    return open_queue()
+
+
+@pytest.fixture(params=sorted(SEARCH_INDEXES))
+def open_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Closable]]:
+    yield from _opener(SEARCH_INDEXES[request.param], tmp_path)
+
+
+@pytest.fixture
+def index(open_index: Callable[[], SearchIndex]) -> SearchIndex:
+    return open_index()
+
+
+@pytest.fixture(params=sorted(NOTIFIERS))
+def open_notifier(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[], Closable]]:
+    yield from _opener(NOTIFIERS[request.param], tmp_path)
+
+
+@pytest.fixture
+def notifier(open_notifier: Callable[[], Notifier]) -> Notifier:
+    return open_notifier()
+
+
+# Unique names keep tests apart on a shared emulator (Azurite, the Cosmos DB server).
+@pytest.fixture
+def program() -> str:
+    return f"T{uuid.uuid4().hex[:8].upper()}"
+
+
+@pytest.fixture
+def other_program() -> str:
+    return f"U{uuid.uuid4().hex[:8].upper()}"
+
+
+@pytest.fixture
+def queue_name() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,81 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from mosaic.domain.building import build_membership
+from mosaic.domain.membership import (
+    Device,
+    MembershipMode,
+    MembershipStatus,
+    Redemption,
+    VoucherStatus,
+)
+from tests.factories import NOW, sor_membership, sor_record, static_voucher, tracking
+
+
+def test_new_membership_takes_every_sor_owned_section():
+    record = sor_record(tracking=[tracking("100.10"), tracking("200.25")])
+    built = build_membership(record, None, NOW)
+    assert built.id == "SIAM-0000001"
+    assert built.program == "SIAM"
+    assert built.meta.mode is MembershipMode.FULL
+    assert built.meta.last_refresh == NOW
+    assert built.membership.activation_code == "12345"
+    assert built.membership.status is MembershipStatus.ACTIVE
+    assert [v.code for v in built.static_vouchers] == ["54321"]
+    assert built.counters.tracking_transactions == 2
+    assert built.counters.food_and_beverage_spend.amount == Decimal("300.35")
+    assert built.counters.food_and_beverage_spend.currency == "THB"
+
+
+def test_sor_version_is_the_newest_change_of_its_rows():
+    newer = NOW - timedelta(days=1)
+    record = sor_record(static_vouchers=[static_voucher(updated_at=newer)])
+    assert build_membership(record, None, NOW).meta.sor_version == newer
+
+
+def test_refresh_replaces_sor_sections_and_keeps_digital_ones():
+    first = build_membership(sor_record(), None, NOW)
+    device = Device(device_id="ios-1", platform="ios", registered_at=NOW)
+    first = first.model_copy(update={"devices": [device]})
+    changed = sor_record(membership=sor_membership(member_name="Ploy S. Wong", status="suspended"))
+    again = build_membership(changed, first, NOW + timedelta(hours=1))
+    assert again.membership.member_name == "Ploy S. Wong"
+    assert again.membership.status is MembershipStatus.SUSPENDED
+    assert again.devices == [device]
+
+
+def test_static_voucher_redeemed_here_stays_redeemed_until_the_sor_catches_up():
+    first = build_membership(sor_record(), None, NOW)
+    redemption = Redemption(idempotency_key="k1", hotel="SIAM-H01", redeemed_at=NOW)
+    voucher = first.static_vouchers[0].model_copy(
+        update={"status": VoucherStatus.REDEEMED, "redemptions": [redemption]}
+    )
+    first = first.model_copy(update={"static_vouchers": [voucher]})
+    again = build_membership(sor_record(), first, NOW + timedelta(minutes=5))
+    assert again.static_vouchers[0].status is VoucherStatus.REDEEMED
+    assert again.static_vouchers[0].redemptions == [redemption]
+
+
+def test_sor_change_after_a_digital_redemption_decides_the_status():
+    redeemed_here = Redemption(
+        idempotency_key="k1",
+        hotel="SIAM-H01",
+        redeemed_at=NOW - timedelta(days=3),
+        unredeemed_at=NOW - timedelta(days=2),
+    )
+    first = build_membership(sor_record(), None, NOW)
+    voucher = first.static_vouchers[0].model_copy(update={"redemptions": [redeemed_here]})
+    first = first.model_copy(update={"static_vouchers": [voucher]})
+    redeemed_in_sor = static_voucher(status="redeemed", updated_at=NOW - timedelta(days=1))
+    again = build_membership(sor_record(static_vouchers=[redeemed_in_sor]), first, NOW)
+    assert again.static_vouchers[0].status is VoucherStatus.REDEEMED
+
+
+def test_voucher_cancelled_in_the_sor_is_cancelled_whatever_was_done_here():
+    first = build_membership(sor_record(), None, NOW)
+    redemption = Redemption(idempotency_key="k1", hotel="SIAM-H01", redeemed_at=NOW)
+    voucher = first.static_vouchers[0].model_copy(update={"redemptions": [redemption]})
+    first = first.model_copy(update={"static_vouchers": [voucher]})
+    cancelled = static_voucher(status="cancelled", updated_at=NOW - timedelta(days=1))
+    again = build_membership(sor_record(static_vouchers=[cancelled]), first, NOW)
+    assert again.static_vouchers[0].status is VoucherStatus.CANCELLED

@@ -1,0 +1,40 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mosaic import bootstrap
+from mosaic.localhost import build_asgi_app
+from mosaic.services.backends import Backends
+from mosaic.settings import get_settings
+from tests.factories import NOW, SECRET, insert_member, sor_engine
+from tests.hosting import serving
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app_backends(tmp_path, monkeypatch) -> Iterator[Backends]:
+    """The app's own bootstrap, pointed at a fresh data directory and a SoR with one member."""
+    insert_member(sor_engine(tmp_path))
+    monkeypatch.setenv("MOSAIC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MOSAIC_SOR_URL", f"sqlite:///{tmp_path / 'sor.sqlite'}")
+    monkeypatch.setenv("MOSAIC_NOW", NOW.isoformat())
+    monkeypatch.setenv("MOSAIC_TOKEN_SECRET", SECRET)
+    monkeypatch.setenv("MOSAIC_LOGIN_FAILURES_ALLOWED", "3")
+    get_settings.cache_clear()
+    bootstrap.backends.cache_clear()
+    yield bootstrap.backends()
+    get_settings.cache_clear()
+    bootstrap.backends.cache_clear()
+
+
+@pytest.fixture
+def client(app_backends: Backends) -> Iterator[httpx.Client]:
+    """An HTTP client of function_app served by the local host, queues polled, no timers."""
+    from function_app import app
+
+    asgi = build_asgi_app(app, queue=app_backends.queue, host_json=ROOT / "host.json", timers=False)
+    with serving(asgi) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
+        yield http

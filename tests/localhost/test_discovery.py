@@ -1,0 +1,131 @@
+"""Which functions the local host finds on an app, and how it reads host.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import azure.functions as func
+import pytest
+
+from mosaic.localhost import ALL_METHODS, HostConfig, load_host_config, registered_functions
+from mosaic.localhost.routes import starlette_paths
+
+
+def _app() -> func.FunctionApp:
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+    @app.route(route="mobile/login", methods=["post"])
+    def mobile_login(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    @app.function_name("open_door")
+    @app.route(route="doors/{id:int}")
+    def any_method(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("")
+
+    @app.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=True)
+    def sor_health(timer: func.TimerRequest) -> None:
+        pass
+
+    @app.queue_trigger(arg_name="msg", queue_name="membership-refresh", connection="Storage")
+    def refresh(msg: func.QueueMessage) -> None:
+        pass
+
+    return app
+
+
+def test_registered_functions_can_be_asked_twice_and_give_the_same_list() -> None:
+    app = _app()
+
+    first = registered_functions(app)
+    second = registered_functions(app)
+
+    assert first is second
+    assert [spec.name for spec in first] == ["mobile_login", "open_door", "sor_health", "refresh"]
+
+
+def test_an_app_already_indexed_elsewhere_is_still_readable() -> None:
+    app = _app()
+    app.get_functions()  # what the Azure Functions worker does at start
+
+    assert len(registered_functions(app)) == 4
+
+
+def test_specs_carry_what_each_trigger_needs() -> None:
+    login, door, timer, queue = registered_functions(_app())
+
+    assert (login.kind, login.route, login.methods, login.arg_name) == (
+        "http",
+        "mobile/login",
+        ("POST",),
+        "req",
+    )
+    assert (door.route, door.methods, door.auth_level) == (
+        "doors/{id:int}",
+        ALL_METHODS,
+        "anonymous",
+    )
+    assert (timer.kind, timer.schedule, timer.run_on_startup) == ("timer", "0 */5 * * * *", True)
+    assert (queue.kind, queue.queue_name, queue.arg_name) == ("queue", "membership-refresh", "msg")
+    assert callable(queue.function)
+
+
+@pytest.mark.parametrize(
+    ("route", "paths"),
+    [
+        ("items/{id}", ["/api/items/{id}"]),
+        ("counts/{n:int}", ["/api/counts/{n:azure_int}"]),
+        ("greet/{name?}", ["/api/greet/{name}", "/api/greet"]),
+        ("files/{*rest}", ["/api/files/{rest:path}"]),
+    ],
+)
+def test_azure_route_templates_become_starlette_paths(route: str, paths: list[str]) -> None:
+    assert starlette_paths("api", route) == paths
+
+
+def test_an_empty_route_prefix_serves_at_the_root() -> None:
+    assert starlette_paths("", "items/{id}") == ["/items/{id}"]
+
+
+def test_host_json_defaults_match_the_functions_host_with_a_short_local_poll() -> None:
+    assert load_host_config({}) == HostConfig(
+        route_prefix="api",
+        batch_size=16,
+        max_dequeue_count=5,
+        visibility_timeout=0.0,
+        max_polling_interval=2.0,
+    )
+
+
+def test_host_json_queue_settings_and_timespans_are_read(tmp_path: Path) -> None:
+    host_json = tmp_path / "host.json"
+    host_json.write_text(
+        json.dumps(
+            {
+                "version": "2.0",
+                "extensions": {
+                    "http": {"routePrefix": ""},
+                    "queues": {
+                        "batchSize": 8,
+                        "maxDequeueCount": 3,
+                        "visibilityTimeout": "00:00:30",
+                        "MaxPollingInterval": "00:01:00.5",
+                    },
+                },
+            }
+        )
+    )
+
+    assert load_host_config(host_json) == HostConfig(
+        route_prefix="",
+        batch_size=8,
+        max_dequeue_count=3,
+        visibility_timeout=30.0,
+        max_polling_interval=60.5,
+    )
+
+
+def test_host_json_refuses_a_batch_size_the_functions_host_refuses() -> None:
+    with pytest.raises(ValueError, match="batchSize"):
+        load_host_config({"extensions": {"queues": {"batchSize": 64}}})

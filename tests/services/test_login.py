@@ -1,0 +1,211 @@
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from mosaic.domain.errors import (
+    InvalidField,
+    InviteePeriodOver,
+    SystemOfRecordUnavailable,
+    TooManyAttempts,
+    UnknownActivationCode,
+)
+from mosaic.domain.membership import DeviceDetails, DigitalMembership, MembershipMode
+from mosaic.ports.documents import Container
+from mosaic.services.backends import LoginPolicy
+from mosaic.services.login import login_member
+from mosaic.services.refresh import MEMBERSHIP_REFRESH_QUEUE
+from tests.factories import (
+    NOW,
+    embedded_backends,
+    insert_member,
+    sor_engine,
+    sor_membership,
+    sor_record,
+)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return sor_engine(tmp_path)
+
+
+def test_first_login_builds_the_digital_membership_from_the_sor(tmp_path, engine):
+    insert_member(engine)
+    backends = embedded_backends(tmp_path, engine=engine)
+    result = login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    assert result.mode is MembershipMode.FULL
+    assert result.membership.membership_number == "SIAM-0000001"
+    assert result.membership.member_name == "Ploy Srisuk"
+    stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
+    assert stored.body["membership"]["activationCode"] == "12345"
+    assert (
+        backends.documents.read(Container.CODES, "SIAM", "activation:12345").body[
+            "membershipNumber"
+        ]
+        == "SIAM-0000001"
+    )
+    assert backends.documents.read(Container.CODES, "SIAM", "static:54321")
+
+
+def test_login_token_names_the_member_and_expires(tmp_path, engine):
+    insert_member(engine)
+    backends = embedded_backends(tmp_path, engine=engine)
+    result = login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    session = backends.sessions.verify(result.token, NOW)
+    assert (session.program, session.membership_number) == ("SIAM", "SIAM-0000001")
+    assert result.expires_at == NOW + timedelta(minutes=backends.session_minutes)
+
+
+def test_second_login_reads_the_document_and_queues_a_refresh(tmp_path, engine):
+    insert_member(engine)
+    backends = embedded_backends(tmp_path, engine=engine)
+    login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    assert backends.queue.count(MEMBERSHIP_REFRESH_QUEUE) == 0
+    engine.dispose()
+    (tmp_path / "sor.sqlite").unlink()  # the SoR is gone: the second login must not need it
+    result = login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    assert result.membership.membership_number == "SIAM-0000001"
+    [message] = backends.queue.peek(MEMBERSHIP_REFRESH_QUEUE)
+    assert '"reason":"login"' in message.body
+
+
+def test_login_with_a_device_registers_it_once(tmp_path, engine):
+    insert_member(engine)
+    backends = embedded_backends(tmp_path, engine=engine)
+    device = DeviceDetails(device_id="ios-42", platform="ios", model="iPhone 17")
+    login_member(backends, "SIAM", "12345", device, "10.0.0.1")
+    login_member(backends, "SIAM", "12345", device, "10.0.0.1")
+    stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
+    devices = stored.body["devices"]
+    assert [d["deviceId"] for d in devices] == ["ios-42"]
+    assert devices[0]["model"] == "iPhone 17"
+
+
+def test_unknown_code_is_refused(tmp_path, engine):
+    insert_member(engine)
+    backends = embedded_backends(tmp_path, engine=engine)
+    with pytest.raises(UnknownActivationCode):
+        login_member(backends, "SIAM", "99999", None, "10.0.0.1")
+
+
+def test_code_of_another_program_is_refused(tmp_path, engine):
+    insert_member(engine)
+    backends = embedded_backends(tmp_path, engine=engine)
+    with pytest.raises(UnknownActivationCode):
+        login_member(backends, "LUMA", "12345", None, "10.0.0.1")
+
+
+def test_malformed_code_is_refused_before_any_look_up(tmp_path):
+    backends = embedded_backends(tmp_path)
+    with pytest.raises(InvalidField) as refused:
+        login_member(backends, "SIAM", "12a45", None, "10.0.0.1")
+    assert refused.value.field == "activationCode"
+
+
+def test_unknown_invitee_code_is_refused_without_asking_the_sor(tmp_path, engine):
+    backends = embedded_backends(tmp_path, engine=engine)
+    engine.dispose()
+    (tmp_path / "sor.sqlite").unlink()
+    with pytest.raises(UnknownActivationCode):
+        login_member(backends, "SIAM", "123456", None, "10.0.0.1")
+
+
+def test_first_login_while_the_sor_is_down_says_so(tmp_path):
+    import sqlalchemy as sa
+
+    broken = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.sqlite'}")
+    backends = embedded_backends(tmp_path, engine=broken)
+    with pytest.raises(SystemOfRecordUnavailable):
+        login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+
+
+def test_guessing_codes_is_throttled_per_client(tmp_path, engine):
+    insert_member(engine)
+    policy = LoginPolicy(failures_allowed=3, window_seconds=600)
+    backends = embedded_backends(tmp_path, engine=engine, login_policy=policy)
+    for guess in ("11111", "22222", "33333"):
+        with pytest.raises(UnknownActivationCode):
+            login_member(backends, "SIAM", guess, None, "203.0.113.9")
+    with pytest.raises(TooManyAttempts) as throttled:
+        login_member(backends, "SIAM", "12345", None, "203.0.113.9")
+    assert 0 < throttled.value.retry_after_seconds <= 600
+    # another client is not affected
+    assert login_member(backends, "SIAM", "12345", None, "198.51.100.7").membership
+
+
+def test_throttle_lifts_when_the_window_has_passed(tmp_path, engine):
+    insert_member(engine)
+    policy = LoginPolicy(failures_allowed=2, window_seconds=60)
+    backends = embedded_backends(tmp_path, engine=engine, login_policy=policy)
+    for guess in ("11111", "22222"):
+        with pytest.raises(UnknownActivationCode):
+            login_member(backends, "SIAM", guess, None, "203.0.113.9")
+    with pytest.raises(TooManyAttempts):
+        login_member(backends, "SIAM", "12345", None, "203.0.113.9")
+    backends.wall_clock.advance(timedelta(seconds=61))  # type: ignore[attr-defined]
+    assert login_member(backends, "SIAM", "12345", None, "203.0.113.9").membership
+
+
+def test_concurrent_failures_are_all_counted(tmp_path, engine):
+    policy = LoginPolicy(failures_allowed=8, window_seconds=600)
+    backends = embedded_backends(tmp_path, engine=engine, login_policy=policy)
+    barrier = threading.Barrier(8)
+
+    def guess(code: str) -> None:
+        barrier.wait()
+        with pytest.raises(UnknownActivationCode):
+            login_member(backends, "SIAM", code, None, "203.0.113.9")
+
+    threads = [threading.Thread(target=guess, args=(f"{n:05d}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with pytest.raises(TooManyAttempts):
+        login_member(backends, "SIAM", "12345", None, "203.0.113.9")
+
+
+def _store_invitee(backends, expires_on: date) -> None:
+    from mosaic.domain.building import build_membership
+
+    full = build_membership(
+        sor_record(
+            membership=sor_membership(
+                membership_number="SIAM-I000001", activation_code="00000", expires_on=expires_on
+            )
+        ),
+        None,
+        NOW,
+    )
+    invitee = full.model_copy(
+        update={"meta": full.meta.model_copy(update={"mode": MembershipMode.INVITEE})}
+    )
+    backends.documents.create(Container.MEMBERSHIPS, invitee.model_dump(mode="json", by_alias=True))
+    backends.documents.create(
+        Container.CODES,
+        {"id": "invitee:654321", "program": "SIAM", "membershipNumber": "SIAM-I000001"},
+    )
+
+
+def test_invitee_logs_in_during_the_invitee_period(tmp_path):
+    backends = embedded_backends(tmp_path)
+    _store_invitee(backends, NOW.date())
+    result = login_member(backends, "SIAM", "654321", None, "10.0.0.1")
+    assert result.mode is MembershipMode.INVITEE
+
+
+def test_invitee_is_refused_once_the_period_is_over(tmp_path):
+    backends = embedded_backends(tmp_path)
+    _store_invitee(backends, NOW.date() - timedelta(days=1))
+    with pytest.raises(InviteePeriodOver):
+        login_member(backends, "SIAM", "654321", None, "10.0.0.1")
+
+
+def test_membership_document_round_trips_through_the_store(tmp_path, engine):
+    insert_member(engine)
+    backends = embedded_backends(tmp_path, engine=engine)
+    login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
+    document = DigitalMembership.model_validate(stored.body)
+    assert document.model_dump(mode="json", by_alias=True) == stored.body
