@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     login_failures_allowed: int = Field(default=5, gt=0)
     login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
+    trusted_proxy_hops: int = Field(
+        default=0, ge=0, description="proxies (e.g. Front Door) in front of the Functions front end"
+    )
 
     cosmos_endpoint: str | None = None
     cosmos_key: SecretStr | None = None

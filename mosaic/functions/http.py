@@ -11,6 +11,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from mosaic.functions.problems import error_response, invalid_body, json_body
+from mosaic.settings import get_settings
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
@@ -93,8 +94,13 @@ def json_response(model: BaseModel, status: int = 200) -> func.HttpResponse:
 
 
 def client_address(req: func.HttpRequest) -> str:
-    """The caller's address as Azure's front end reports it (first X-Forwarded-For hop)."""
-    first = req.headers.get("x-forwarded-for", "").split(",")[0].strip()
-    if first.count(":") == 1:  # IPv4 with a port
-        first = first.split(":")[0]
-    return first or "unknown"
+    """The caller's address: the X-Forwarded-For entry appended by the nearest trusted proxy.
+    Entries to its left are the client's own words (spoofable); MOSAIC_TRUSTED_PROXY_HOPS
+    counts the proxies (e.g. Front Door) whose own entries stand to its right."""
+    hops = [h.strip() for h in req.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    if not hops:
+        return "unknown"
+    address: str = hops[max(0, len(hops) - 1 - get_settings().trusted_proxy_hops)]
+    if address.count(":") == 1:  # IPv4 with a port, as App Service reports it
+        address = address.split(":")[0]
+    return address

@@ -91,12 +91,16 @@ def _endpoint(spec: FunctionSpec) -> Any:
 
 async def to_azure_request(request: Request) -> func.HttpRequest:
     """The request as the Functions host hands it over: repeated values joined with commas,
-    and x-forwarded-for set to the client address when absent (Azure's front end sets it)."""
+    and the client address appended to x-forwarded-for, as Azure's front end does."""
     headers: dict[str, str] = {}
     for key, value in request.headers.items():
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    if "x-forwarded-for" not in headers and request.client is not None:
-        headers["x-forwarded-for"] = request.client.host
+    if request.client is not None:
+        # A front end appends the address it saw, so only the last hops are trustworthy.
+        seen = headers.get("x-forwarded-for")
+        headers["x-forwarded-for"] = (
+            f"{seen}, {request.client.host}" if seen else request.client.host
+        )
     params = {key: ",".join(request.query_params.getlist(key)) for key in request.query_params}
     route_params = {key: str(value) for key, value in request.path_params.items()}
     return func.HttpRequest(

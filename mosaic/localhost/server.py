@@ -93,8 +93,15 @@ def build_server(
     uvicorn logs at warning level only (no access log): the host logs one line per
     invocation on the "mosaic.host" logger, which the caller's logging config shows.
     """
+    # The host is the front end: it must not take a client's X-Forwarded-For as its peer.
     config = uvicorn.Config(
-        asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+        asgi,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        proxy_headers=False,
     )
     return _Server(config, on_ready)
 

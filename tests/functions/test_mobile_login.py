@@ -81,6 +81,17 @@ def test_repeated_failures_from_one_client_get_429_with_retry_after(client):
     assert 0 < int(response.headers["retry-after"]) <= 900
 
 
+def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(client):
+    for n, guess in enumerate(("11111", "22222", "33333")):
+        forged = {"X-Forwarded-For": f"198.51.100.{n}"}
+        client.post(LOGIN, json={"program": "SIAM", "activationCode": guess}, headers=forged)
+    forged = {"X-Forwarded-For": "198.51.100.99"}
+    response = client.post(
+        LOGIN, json={"program": "SIAM", "activationCode": "12345"}, headers=forged
+    )
+    _problem(response, 429)
+
+
 def test_later_login_refresh_is_done_by_the_queue_trigger(client, app_backends):
     body = {"program": "SIAM", "activationCode": "12345"}
     assert client.post(LOGIN, json=body).status_code == 200

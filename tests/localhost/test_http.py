@@ -93,10 +93,10 @@ def test_route_params_query_params_and_headers_reach_the_function(client: httpx.
     assert data["url"].endswith("/api/items/42?q=x")
 
 
-def test_client_address_is_forwarded_when_no_proxy_set_it(client: httpx.Client) -> None:
+def test_client_address_is_appended_to_forwarded_for(client: httpx.Client) -> None:
     assert client.get("/api/items/1").json()["forwardedFor"] == "127.0.0.1"
     forwarded = client.get("/api/items/1", headers={"X-Forwarded-For": "203.0.113.9"})
-    assert forwarded.json()["forwardedFor"] == "203.0.113.9"
+    assert forwarded.json()["forwardedFor"] == "203.0.113.9, 127.0.0.1"
 
 
 def test_repeated_query_parameters_are_joined_with_commas(client: httpx.Client) -> None:
