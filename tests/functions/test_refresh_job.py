@@ -1,0 +1,67 @@
+"""The membership-refresh queue trigger under the host's retry and poison rules."""
+
+import json
+
+import pytest
+
+from mosaic.localhost import HostConfig, poison_queue_name, process_batch, registered_functions
+from mosaic.ports.documents import Container
+
+QUEUE = "membership-refresh"
+CONFIG = HostConfig(visibility_timeout=0, max_dequeue_count=5)
+
+
+@pytest.fixture
+def job():
+    from function_app import app
+
+    [spec] = [s for s in registered_functions(app) if s.name == "membership_refresh"]
+    return spec
+
+
+def _request(number: str = "SIAM-0000001") -> str:
+    return json.dumps(
+        {
+            "program": "SIAM",
+            "membershipNumber": number,
+            "reason": "manual",
+            "requestedAt": "2026-11-21T09:00:00+00:00",
+        }
+    )
+
+
+def test_refresh_message_builds_the_membership_and_is_deleted(app_backends, job):
+    app_backends.queue.send(QUEUE, _request())
+    assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]
+    assert app_backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
+    assert app_backends.queue.count(QUEUE) == 0
+
+
+def test_malformed_message_ends_in_the_poison_queue_after_five_tries(app_backends, job):
+    app_backends.queue.send(QUEUE, '{"program": "SIAM"}')
+    outcomes = []
+    for _ in range(5):
+        outcomes += process_batch(app_backends.queue, job, CONFIG)
+    assert outcomes == ["error"] * 4 + ["poison"]
+    assert app_backends.queue.count(QUEUE) == 0
+    [poisoned] = app_backends.queue.peek(poison_queue_name(QUEUE))
+    assert poisoned.body == '{"program": "SIAM"}'
+
+
+def test_membership_gone_from_the_sor_is_not_retried(app_backends, job):
+    app_backends.queue.send(QUEUE, _request("SIAM-0000404"))
+    assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]
+    assert app_backends.queue.count(QUEUE) == 0
+    assert app_backends.queue.count(poison_queue_name(QUEUE)) == 0
+
+
+def test_refresh_while_the_sor_is_down_is_kept_for_a_retry(app_backends, job, tmp_path):
+    app_backends.queue.send(QUEUE, _request())
+    (tmp_path / "sor.sqlite").rename(tmp_path / "sor.offline")
+    (tmp_path / "sor.sqlite").mkdir()  # sqlite cannot open a directory: the SoR is down
+    assert process_batch(app_backends.queue, job, CONFIG) == ["error"]
+    assert app_backends.queue.count(QUEUE) == 1
+    (tmp_path / "sor.sqlite").rmdir()
+    (tmp_path / "sor.offline").rename(tmp_path / "sor.sqlite")
+    assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]
+    assert app_backends.queue.count(QUEUE) == 0
