@@ -168,6 +168,7 @@ def embedded_backends(
     engine: sa.Engine | None = None,
     now: datetime = NOW,
     login_policy: LoginPolicy | None = None,
+    wall_clock: FixedClock | None = None,
 ) -> Backends:
     return Backends(
         documents=SqliteDocumentStore(tmp_path / "documents.sqlite"),
@@ -176,7 +177,7 @@ def embedded_backends(
         sor=SqlSystemOfRecord(engine or sor_engine(tmp_path)),
         notifier=OutboxNotifier(tmp_path / "outbox.sqlite"),
         clock=FixedClock(now),
-        wall_clock=FixedClock(now),
+        wall_clock=wall_clock or FixedClock(now),
         sessions=JwtSessionTokens(SECRET),
         login_policy=login_policy or LoginPolicy(),
     )

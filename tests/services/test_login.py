@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from mosaic.adapters.clock import FixedClock
 from mosaic.domain.errors import (
     InvalidField,
     InviteePeriodOver,
@@ -137,13 +138,16 @@ def test_guessing_codes_is_throttled_per_client(tmp_path, engine):
 def test_throttle_lifts_when_the_window_has_passed(tmp_path, engine):
     insert_member(engine)
     policy = LoginPolicy(failures_allowed=2, window_seconds=60)
-    backends = embedded_backends(tmp_path, engine=engine, login_policy=policy)
+    wall_clock = FixedClock(NOW)
+    backends = embedded_backends(
+        tmp_path, engine=engine, login_policy=policy, wall_clock=wall_clock
+    )
     for guess in ("11111", "22222"):
         with pytest.raises(UnknownActivationCode):
             login_member(backends, "SIAM", guess, None, "203.0.113.9")
     with pytest.raises(TooManyAttempts):
         login_member(backends, "SIAM", "12345", None, "203.0.113.9")
-    backends.wall_clock.advance(timedelta(seconds=61))  # type: ignore[attr-defined]
+    wall_clock.advance(timedelta(seconds=61))
     assert login_member(backends, "SIAM", "12345", None, "203.0.113.9").membership
 
 
