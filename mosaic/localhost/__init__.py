@@ -10,7 +10,7 @@ from __future__ import annotations
 from mosaic.localhost.discovery import ALL_METHODS, FunctionSpec, TriggerKind, registered_functions
 from mosaic.localhost.hostconfig import HostConfig, load_host_config
 from mosaic.localhost.queues import poison_queue_name, process_batch, process_message
-from mosaic.localhost.server import build_asgi_app, build_server, serve
+from mosaic.localhost.server import build_asgi_app, build_server, serve, serving_in_thread
 
 __all__ = [
     "ALL_METHODS",
@@ -25,4 +25,5 @@ __all__ = [
     "process_message",
     "registered_functions",
     "serve",
+    "serving_in_thread",
 ]

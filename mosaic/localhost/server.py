@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,31 @@ def serve(
     _show_host_log()
     asgi = build_asgi_app(app, queue=queue, host_json=host_json, timers=timers, queues=queues)
     build_server(asgi, host=host, port=port, on_ready=on_ready).run()
+
+
+@contextmanager
+def serving_in_thread(asgi: Starlette, *, start_seconds: float = 10.0) -> Iterator[str]:
+    """Serve `asgi` on a free 127.0.0.1 port in a background thread (tests, benchmarks);
+    yields its base URL and stops it on exit."""
+    ready = threading.Event()
+    server = build_server(asgi, host="127.0.0.1", port=0, on_ready=ready.set)
+    # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY on accepted connections only when the
+    # listening socket's proto is IPPROTO_TCP, and socket.socket() leaves it 0. Without it,
+    # uvicorn's separate header and body writes wait out the peer's delayed ACK: ~44 ms each.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="local-host"
+        )
+        thread.start()
+        try:
+            if not ready.wait(start_seconds):
+                raise RuntimeError(f"the local host did not start within {start_seconds:.0f} s")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(start_seconds)
 
 
 def _show_host_log() -> None:

@@ -5,11 +5,10 @@ import httpx
 import pytest
 
 from mosaic import bootstrap
-from mosaic.localhost import build_asgi_app
+from mosaic.localhost import build_asgi_app, serving_in_thread
 from mosaic.services.backends import Backends
 from mosaic.settings import get_settings
 from tests.factories import NOW, SECRET, insert_member, sor_engine
-from tests.hosting import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,5 +35,5 @@ def client(app_backends: Backends) -> Iterator[httpx.Client]:
     from function_app import app
 
     asgi = build_asgi_app(app, queue=app_backends.queue, host_json=ROOT / "host.json", timers=False)
-    with serving(asgi) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
+    with serving_in_thread(asgi) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
         yield http

@@ -10,8 +10,7 @@ import azure.functions as func
 import httpx
 import pytest
 
-from mosaic.localhost import build_asgi_app
-from tests.hosting import serving
+from mosaic.localhost import build_asgi_app, serving_in_thread
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -70,7 +69,7 @@ def boom(req: func.HttpRequest) -> func.HttpResponse:
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     asgi = build_asgi_app(app, queue=None, host_json={}, timers=False, queues=False)
-    with serving(asgi) as url:
+    with serving_in_thread(asgi) as url:
         yield url
 
 

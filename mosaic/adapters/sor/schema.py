@@ -108,7 +108,14 @@ static_vouchers = Table(
     _code("redeemed_outlet"),
     Column("updated_at", Stamp, nullable=False),
 )
-Index("ix_static_vouchers_membership", static_vouchers.c.membership_number)
+# Both equality predicates of a membership's voucher read: with membership_number alone,
+# SQLite's planner preferred the primary key and scanned the whole program.
+Index(
+    "ix_static_vouchers_membership",
+    static_vouchers.c.program,
+    static_vouchers.c.membership_number,
+    static_vouchers.c.code,
+)
 Index("ix_static_vouchers_updated", static_vouchers.c.program, static_vouchers.c.updated_at)
 
 tracking_transactions = Table(

@@ -1,0 +1,1 @@
+"""`python -m bench`: seed a fresh SoR, serve the app on loopback, time logins; figures only."""
