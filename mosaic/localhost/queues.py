@@ -63,17 +63,8 @@ def process_message(
     name = _queue_name(spec)
     started = time.perf_counter()
     if message.dequeue_count > config.max_dequeue_count:
-        logger.warning(
-            "%s: message %s dequeued %d times (max %d) without completing; moved to %s",
-            spec.name,
-            message.id,
-            message.dequeue_count,
-            config.max_dequeue_count,
-            poison_queue_name(name),
-        )
-        _poison(queue, name, message)
-        log_invocation(spec, "poison", started)
-        return "poison"
+        reason = f"dequeued {message.dequeue_count} times (max {config.max_dequeue_count})"
+        return _poison(queue, spec, message, started, f"{reason} without completing")
     try:
         call_blocking(spec, to_queue_message(message))
     except Exception:
@@ -119,28 +110,28 @@ def _settle_failure(
 ) -> Outcome:
     name = _queue_name(spec)
     if message.dequeue_count >= config.max_dequeue_count:
-        logger.warning(
-            "%s: message %s failed %d times; moved to %s",
-            spec.name,
-            message.id,
-            message.dequeue_count,
-            poison_queue_name(name),
-        )
-        _poison(queue, name, message)
-        log_invocation(spec, "poison", started)
-        return "poison"
+        return _poison(queue, spec, message, started, f"failed {message.dequeue_count} times")
     retry_after = math.ceil(config.visibility_timeout)
     _settle(lambda: queue.release(name, message, visibility_timeout=retry_after), spec, message)
     log_invocation(spec, "error", started)
     return "error"
 
 
-def _poison(queue: MessageQueue, name: str, message: QueuedMessage) -> None:
+def _poison(
+    queue: MessageQueue, spec: FunctionSpec, message: QueuedMessage, started: float, reason: str
+) -> Outcome:
+    """Move the message to `<queue>-poison`, where an operator finds it."""
+    name = _queue_name(spec)
+    logger.warning(
+        "%s: message %s %s; moved to %s", spec.name, message.id, reason, poison_queue_name(name)
+    )
     queue.send(poison_queue_name(name), message.body)
     try:
         queue.delete(name, message)
     except MessageLost:
         logger.warning("%s/%s: lost before its poison copy could replace it", name, message.id)
+    log_invocation(spec, "poison", started)
+    return "poison"
 
 
 def _settle(action: Callable[[], None], spec: FunctionSpec, message: QueuedMessage) -> None:
