@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 
 from mosaic.domain.base import CamelModel
 from mosaic.domain.building import build_membership
-from mosaic.domain.calendar import history_start, local_day
+from mosaic.domain.calendar import history_start
 from mosaic.domain.codes import CodeKind
 from mosaic.domain.errors import MembershipNotFound, SystemOfRecordUnavailable
 from mosaic.domain.membership import DigitalMembership, summarize
@@ -73,7 +73,7 @@ def _refresh(backends: Backends, program: str, number: str) -> DigitalMembership
     now = backends.clock.now()
     try:
         record = backends.sor.membership_record(
-            program, number, history_since=history_start(local_day(now, "UTC"))
+            program, number, history_since=history_start(now.date())
         )
     except SorUnavailable as error:
         raise SystemOfRecordUnavailable("the system of record is not answering") from error
