@@ -1,10 +1,9 @@
-"""Date rules: month arithmetic and local days in a program's timezone."""
+"""Date rules: month arithmetic."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 
 def add_months(day: date, months: int) -> date:
@@ -13,11 +12,6 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
-
-
-def local_day(now: datetime, timezone: str) -> date:
-    """The calendar day it is at `now` in the given IANA timezone."""
-    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def history_start(today: date) -> date:

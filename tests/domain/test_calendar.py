@@ -1,8 +1,8 @@
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from mosaic.domain.calendar import add_months, history_start, local_day
+from mosaic.domain.calendar import add_months, history_start
 
 
 @pytest.mark.parametrize(
@@ -18,12 +18,6 @@ from mosaic.domain.calendar import add_months, history_start, local_day
 )
 def test_add_months_clamps_to_the_end_of_short_months(day, months, expected):
     assert add_months(day, months) == expected
-
-
-def test_local_day_is_the_day_in_the_programs_timezone():
-    instant = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # 01:30 on the 21st in Bangkok
-    assert local_day(instant, "Asia/Bangkok") == date(2026, 11, 21)
-    assert local_day(instant, "UTC") == date(2026, 11, 20)
 
 
 def test_history_keeps_twelve_months():
