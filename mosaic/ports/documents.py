@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -9,6 +10,18 @@ from typing import Any, Protocol
 
 JsonDocument = dict[str, Any]
 JsonScalar = str | int | float | bool | None
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_]+")
+
+
+def field_path(dotted: str) -> tuple[str, ...]:
+    """The segments of a dotted field path (`membership.cardNumber`). Adapters put paths in
+    their query text, so a segment is strictly letters, digits and underscores, and the first
+    does not start with `_` (system fields, which no adapter returns). Raises ValueError."""
+    segments = tuple(dotted.split("."))
+    if not all(_SEGMENT.fullmatch(segment) for segment in segments) or dotted.startswith("_"):
+        raise ValueError(f"not a field path (letters, digits, _ between dots): {dotted!r}")
+    return segments
 
 
 class Container(StrEnum):
@@ -69,6 +82,25 @@ class DocumentStore(Protocol):
         self, container: Container, program: str, id: str, *, if_match: str | None = None
     ) -> None:
         """Raises DocumentNotFound, or StaleDocument when `if_match` is given and differs."""
+        ...
+
+    def increment(
+        self,
+        container: Container,
+        program: str,
+        id: str,
+        field: str,
+        delta: int = 1,
+        *,
+        initial: Mapping[str, JsonScalar] | None = None,
+        ttl: int | None = None,
+    ) -> int:
+        """Atomically adds `delta` to the top-level integer `field` and returns the new value.
+
+        A missing field counts as 0. A missing document is created as
+        `{id, program, **initial, field: delta}`, with `ttl` when given (`initial` must not
+        name `id` or `program`). Every call is one write with a new etag; no increment is lost
+        to a concurrent one. Raises ValueError when the field holds anything but an integer."""
         ...
 
     def query(

@@ -19,6 +19,7 @@ from mosaic.ports.documents import (
     JsonScalar,
     StaleDocument,
     StoredDocument,
+    field_path,
 )
 
 _SCHEMA = (
@@ -103,6 +104,41 @@ class SqliteDocumentStore:
             if not deleted:
                 _raise_missing_or_stale(connection, container, program, id)
 
+    def increment(
+        self,
+        container: Container,
+        program: str,
+        id: str,
+        field: str,
+        delta: int = 1,
+        *,
+        initial: Mapping[str, JsonScalar] | None = None,
+        ttl: int | None = None,
+    ) -> int:
+        """One upsert statement: SQLite's write lock makes the read-add-write atomic."""
+        path = _increment_path(field, delta, initial)
+        created = {"id": id, "program": program, **(initial or {}), field: delta}
+        if ttl is not None:
+            created["ttl"] = ttl
+        program, id, text = _prepare(created)
+        values: dict[str, object] = dict(
+            container=container, program=program, id=id, body=text, etag=_new_etag()
+        )
+        values.update(now=time.time(), path=path, delta=delta)
+        with self._db.connect() as connection:
+            rows = connection.execute(
+                "INSERT INTO documents VALUES (:container, :program, :id, :body, :etag, :now) "
+                "ON CONFLICT (container, program, id) DO UPDATE SET "
+                "body = json_set(body, :path, ifnull(json_extract(body, :path), 0) + :delta), "
+                "etag = excluded.etag, updated = excluded.updated "
+                "WHERE ifnull(json_type(body, :path), 'integer') = 'integer' "
+                "RETURNING json_extract(body, :path)",
+                values,
+            ).fetchall()
+        if not rows:
+            raise ValueError(f"{container}/{program}/{id}: {field} does not hold an integer")
+        return int(rows[0][0])
+
     def query(
         self,
         container: Container,
@@ -152,11 +188,18 @@ def _raise_missing_or_stale(
     raise StaleDocument(f"{container}/{program}/{id} was written since it was read")
 
 
+def _increment_path(field: str, delta: int, initial: Mapping[str, JsonScalar] | None) -> str:
+    if isinstance(delta, bool) or not isinstance(delta, int):
+        raise ValueError(f"an increment is an integer, not {delta!r}")
+    if field in ("id", "program", "ttl") or len(field_path(field)) != 1:
+        raise ValueError(f"not a top-level field that can be incremented: {field!r}")
+    if initial and {"id", "program"} & set(initial):
+        raise ValueError("initial fields must not name id or program")
+    return _json_path(field)
+
+
 def _json_path(dotted: str) -> str:
-    segments = dotted.split(".")
-    if not all(segments) or any('"' in segment for segment in segments):
-        raise ValueError(f"not a dotted field path: {dotted!r}")
-    return "$" + "".join(f'."{segment}"' for segment in segments)
+    return "$" + "".join(f'."{segment}"' for segment in field_path(dotted))
 
 
 def _equals(path: str, value: JsonScalar) -> tuple[str, list[Any]]:
