@@ -84,6 +84,7 @@ def build_backends(settings: Settings) -> Backends:
         login_policy=LoginPolicy(
             failures_allowed=settings.login_failures_allowed,
             window_seconds=settings.login_failure_window_seconds,
+            program_failures_allowed=settings.login_program_failures_allowed,
         ),
     )
 

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
 
     login_failures_allowed: int = Field(default=5, gt=0)
     login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
+    login_program_failures_allowed: int = Field(
+        default=200,
+        gt=0,
+        description="failed logins per window from all clients of one program before its "
+        "logins wait; far above members' typing errors, it caps guessing from many addresses",
+    )
     trusted_proxy_hops: int = Field(
         default=0, ge=0, description="proxies (e.g. Front Door) in front of the Functions front end"
     )

@@ -26,7 +26,9 @@ from mosaic.domain.records import (
     SorStaticVoucher,
     SorTracking,
 )
+from mosaic.ports.documents import Container
 from mosaic.services.backends import Backends, LoginPolicy
+from mosaic.services.programs import first_program_document
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 SECRET = "test-secret-that-is-long-enough-for-hs256"
@@ -181,3 +183,10 @@ def embedded_backends(
         sessions=JwtSessionTokens(SECRET),
         login_policy=login_policy or LoginPolicy(),
     )
+
+
+def store_program(backends: Backends, timezone: str = "Asia/Bangkok", code: str = "SIAM") -> None:
+    """The program's document, as a first membership refresh leaves it."""
+    row = SorProgram(code, "Siam Signature", "THB", timezone)
+    document = first_program_document(row, NOW)
+    backends.documents.upsert(Container.PROGRAMS, document.model_dump(mode="json", by_alias=True))

@@ -1,4 +1,9 @@
-"""Shared shapes of the documents and the API: camelCase JSON, decimal money."""
+"""Shared shapes of the documents and the API: camelCase JSON, decimal money.
+
+Three schema families, never one: what is stored (`StoredModel`: documents keep every field,
+known or not), what a client sends (`RequestModel`) and what a client receives
+(`ResponseModel`), so changing a document never changes the public API by accident.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +27,28 @@ ProgramCode = Annotated[
 
 
 class CamelModel(BaseModel):
-    """Base of every document section and API body: camelCase on the wire."""
+    """camelCase on the wire; unknown fields are dropped (messages between our own parts)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
-class Money(CamelModel):
+class StoredModel(CamelModel):
+    """A document or one of its sections. Fields this code does not know (written by a newer
+    instance, or a section another writer owns) are kept and written back unchanged, so a
+    read-modify-write never deletes what it did not understand."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class RequestModel(CamelModel):
+    """A body (or part of one) a client sends; unknown fields are ignored."""
+
+
+class ResponseModel(CamelModel):
+    """A body a client receives."""
+
+
+class Money(StoredModel):
     amount: Amount
     currency: CurrencyCode
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from mosaic.domain.base import Money
+from mosaic.domain.codes import CodeKind
 from mosaic.domain.membership import (
     Counters,
     DigitalMembership,
@@ -105,8 +106,11 @@ def build_membership(
     )
     if carried is None:
         return built
+    # Top-level sections this code does not know belong to whoever wrote them: keep them.
+    unknown = dict(carried.model_extra or {})
     return built.model_copy(
         update={
+            **unknown,
             "devices": carried.devices,
             "dynamic_vouchers": carried.dynamic_vouchers,
             "discount_codes": carried.discount_codes,
@@ -155,3 +159,23 @@ def _counters(
         food_and_beverage_spend=food,
         room_spend=rooms,
     )
+
+
+def sor_issued_codes(document: DigitalMembership) -> set[tuple[CodeKind, str]]:
+    """The codes the SoR gave this membership (activation code, static vouchers): the ones
+    its code index entries must match."""
+    if document.meta.mode is not MembershipMode.FULL:
+        return set()
+    codes = {(CodeKind.MEMBERSHIP_ACTIVATION, document.membership.activation_code)}
+    codes.update((CodeKind.STATIC_VOUCHER, v.code) for v in document.static_vouchers)
+    return codes
+
+
+def mark_removed(document: DigitalMembership, now: datetime) -> DigitalMembership:
+    """The membership is gone from the SoR: keep the document for the record (redemptions,
+    ledger), with status `removed`. Marking twice keeps the first time."""
+    meta = document.meta.model_copy(
+        update={"last_update": now, "removed_at": document.meta.removed_at or now}
+    )
+    info = document.membership.model_copy(update={"status": MembershipStatus.REMOVED})
+    return document.model_copy(update={"meta": meta, "membership": info})

@@ -1,9 +1,16 @@
-"""Date rules: month arithmetic."""
+"""Date rules: month arithmetic and business dates in a program's timezone.
+
+A program's business dates (an invitee's last day, the 12-month history window, the end of a
+month a point expires at) are dates where the program is, not in UTC: 01:00 in Bangkok on the
+2nd is still the 1st in UTC.
+"""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime, time
+from functools import cache
+from zoneinfo import ZoneInfo
 
 
 def add_months(day: date, months: int) -> date:
@@ -14,6 +21,28 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def history_start(today: date) -> date:
-    """First day of the 12-month history a digital membership keeps."""
-    return add_months(today, -12)
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone; raises ValueError for a name the tz database does not know."""
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"unknown timezone {name!r}") from error
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    """The business date of an aware instant in the program's timezone."""
+    if instant.tzinfo is None:
+        raise ValueError("a business date needs an aware instant")
+    return instant.astimezone(zone(timezone)).date()
+
+
+def start_of_day(day: date, timezone: str) -> datetime:
+    """Local midnight of `day` in the timezone, as an aware instant."""
+    return datetime.combine(day, time.min, zone(timezone))
+
+
+def history_start(now: datetime, timezone: str) -> datetime:
+    """Start of the 12-month history a digital membership keeps: local midnight of the same
+    local date 12 months before `now`."""
+    return start_of_day(add_months(local_date(now, timezone), -12), timezone)

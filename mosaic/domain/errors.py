@@ -53,10 +53,23 @@ class CodeSpaceExhausted(MosaicError):
 
 
 class ConcurrentUpdate(MosaicError):
-    """A conditional write kept losing to other writers past the retry bound."""
+    """A conditional write kept losing to other writers past the retry bound: busy, not a
+    conflict the client made, so it may simply try again."""
 
     title = "Concurrent update"
+    retry_after_seconds = 1
 
 
 class SystemOfRecordUnavailable(MosaicError):
     title = "System of record unavailable"
+
+
+class DocumentFromNewerSchema(MosaicError):
+    """A newer deployment wrote the document: this instance must not rewrite it."""
+
+    title = "Service being upgraded"
+    retry_after_seconds = 5
+
+
+class ProgramNotFound(MosaicError):
+    title = "Program not found"

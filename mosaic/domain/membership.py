@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field
 
-from mosaic.domain.base import CamelModel, Money
+from mosaic.domain.base import CamelModel, Money, StoredModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the login slice; 2: status `removed`, `meta.removedAt`."""
 
 
 class MembershipMode(StrEnum):
@@ -26,6 +26,8 @@ class MembershipStatus(StrEnum):
     EXPIRED = "expired"
     SUSPENDED = "suspended"
     CANCELLED = "cancelled"
+    REMOVED = "removed"
+    """Gone from the SoR: the document stays for the record, its codes are released."""
 
 
 class VoucherType(StrEnum):
@@ -41,6 +43,8 @@ class VoucherStatus(StrEnum):
     REDEEMED = "redeemed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    REMOVED = "removed"
+    """Gone from the SoR: the document stays for the record, its codes are released."""
 
 
 class Channel(StrEnum):
@@ -49,21 +53,24 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
-class Meta(CamelModel):
+class Meta(StoredModel):
     membership_number: str
     mode: MembershipMode
     last_update: datetime
     last_refresh: datetime | None = None
     sor_version: datetime | None = Field(default=None, description="newest change of its SoR rows")
     schema_version: int = SCHEMA_VERSION
+    removed_at: datetime | None = Field(
+        default=None, description="when a refresh found the membership gone from the SoR"
+    )
 
 
-class PackageRef(CamelModel):
+class PackageRef(StoredModel):
     code: str
     name: str
 
 
-class MembershipInfo(CamelModel):
+class MembershipInfo(StoredModel):
     activation_code: str
     card_number: str | None = None
     member_name: str
@@ -75,25 +82,22 @@ class MembershipInfo(CamelModel):
     expires_on: date
 
 
-Text = Annotated[str, Field(max_length=128)]
+class DeviceDetails(StoredModel):
+    """A device the member's app runs on (the request body is validated at the edge)."""
 
-
-class DeviceDetails(CamelModel):
-    """What the app tells about the device it runs on."""
-
-    device_id: Annotated[str, Field(min_length=1, max_length=128)]
-    manufacturer: Text | None = None
-    platform: Text | None = None
-    model: Text | None = None
-    os_version: Text | None = None
-    push_token: Annotated[str, Field(max_length=4096)] | None = None
+    device_id: str
+    manufacturer: str | None = None
+    platform: str | None = None
+    model: str | None = None
+    os_version: str | None = None
+    push_token: str | None = None
 
 
 class Device(DeviceDetails):
     registered_at: datetime
 
 
-class TrackingTransaction(CamelModel):
+class TrackingTransaction(StoredModel):
     id: str
     hotel: str
     outlet: str
@@ -101,7 +105,7 @@ class TrackingTransaction(CamelModel):
     at: datetime
 
 
-class ReservationTransaction(CamelModel):
+class ReservationTransaction(StoredModel):
     id: str
     hotel: str
     check_in: date
@@ -111,14 +115,14 @@ class ReservationTransaction(CamelModel):
     booked_at: datetime
 
 
-class MembershipTransaction(CamelModel):
+class MembershipTransaction(StoredModel):
     id: str
     kind: str = Field(description="purchase, renewal, fulfillment, ...")
     amount: Money
     at: datetime
 
 
-class Redemption(CamelModel):
+class Redemption(StoredModel):
     idempotency_key: str
     hotel: str
     outlet: str | None = None
@@ -127,7 +131,7 @@ class Redemption(CamelModel):
     agent: str | None = None
 
 
-class Voucher(CamelModel):
+class Voucher(StoredModel):
     code: str
     type: VoucherType
     hotel: str | None = Field(default=None, description="None: valid network-wide")
@@ -145,7 +149,7 @@ class DynamicVoucher(Voucher):
     campaign: str
 
 
-class Offer(CamelModel):
+class Offer(StoredModel):
     code: str
     title: str
     hotel: str | None = None
@@ -153,7 +157,7 @@ class Offer(CamelModel):
     valid_to: date
 
 
-class DiscountCode(CamelModel):
+class DiscountCode(StoredModel):
     code: str
     offer: str
     created_at: datetime
@@ -161,7 +165,7 @@ class DiscountCode(CamelModel):
     consumed_at: datetime | None = None
 
 
-class Invitee(CamelModel):
+class Invitee(StoredModel):
     name: str
     contact: str
     invitee_code: str
@@ -170,14 +174,14 @@ class Invitee(CamelModel):
     converted_at: datetime | None = None
 
 
-class NotificationRecord(CamelModel):
+class NotificationRecord(StoredModel):
     channel: Channel
     template: str
     sent_at: datetime
     status: str
 
 
-class Pin(CamelModel):
+class Pin(StoredModel):
     hash: str
     created_at: datetime
     expires_at: datetime
@@ -186,7 +190,7 @@ class Pin(CamelModel):
     failed_attempts: int = 0
 
 
-class Counters(CamelModel):
+class Counters(StoredModel):
     tracking_transactions: int = 0
     reservations: int = 0
     food_and_beverage_spend: Money
@@ -200,7 +204,7 @@ class LedgerKind(StrEnum):
     MIGRATE = "migrate"
 
 
-class LedgerEntry(CamelModel):
+class LedgerEntry(StoredModel):
     id: str
     kind: LedgerKind
     points: int
@@ -210,14 +214,14 @@ class LedgerEntry(CamelModel):
     reference: str | None = None
 
 
-class Loyalty(CamelModel):
+class Loyalty(StoredModel):
     ledger: list[LedgerEntry] = Field(default_factory=list)
     balance: int = 0
     tier: str | None = None
     tier_expires_at: datetime | None = None
 
 
-class DigitalMembership(CamelModel):
+class DigitalMembership(StoredModel):
     """One member's precomputed document: everything a request needs, without the SoR."""
 
     id: str
@@ -240,7 +244,8 @@ class DigitalMembership(CamelModel):
 
 
 class MembershipSummary(CamelModel):
-    """What search indexes and what a login answers: no vouchers, no history."""
+    """The search index's entry for a membership (its fields are the index's schema, so
+    unknown fields are not kept). Not an API shape: routes answer their own models."""
 
     program: str
     membership_number: str

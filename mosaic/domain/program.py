@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from mosaic.domain.base import CamelModel, Money
+from mosaic.domain.base import Money, StoredModel
 from mosaic.domain.membership import SCHEMA_VERSION, VoucherType
 
 
@@ -18,16 +18,19 @@ class ContentType(StrEnum):
     SITE = "site"
 
 
-class ProgramMeta(CamelModel):
+class ProgramMeta(StoredModel):
     name: str
     currency: str
-    timezone: str
+    timezone: str = Field(
+        description="IANA zone that decides the program's business dates (DESIGN section 8); "
+        "stored here only"
+    )
     last_update: datetime
     last_refresh: datetime | None = None
     schema_version: int = SCHEMA_VERSION
 
 
-class Hotel(CamelModel):
+class Hotel(StoredModel):
     code: str
     name: str
     city: str
@@ -35,14 +38,14 @@ class Hotel(CamelModel):
     in_network: bool
 
 
-class Outlet(CamelModel):
+class Outlet(StoredModel):
     code: str
     hotel: str
     name: str
     cuisine: str | None = None
 
 
-class ContentOffer(CamelModel):
+class ContentOffer(StoredModel):
     code: str
     title: str
     description: str | None = None
@@ -51,44 +54,44 @@ class ContentOffer(CamelModel):
     valid_to: date
 
 
-class Content(CamelModel):
+class Content(StoredModel):
     hotels: list[Hotel] = Field(default_factory=list)
     outlets: list[Outlet] = Field(default_factory=list)
     offers: list[ContentOffer] = Field(default_factory=list)
     texts: dict[str, str] = Field(default_factory=dict)
 
 
-class MaxOutOfNetworkPerHotel(CamelModel):
+class MaxOutOfNetworkPerHotel(StoredModel):
     rule: Literal["maxOutOfNetworkPerHotel"] = "maxOutOfNetworkPerHotel"
     limit: int = Field(ge=1)
 
 
-class MaxPerDay(CamelModel):
+class MaxPerDay(StoredModel):
     rule: Literal["maxPerDay"] = "maxPerDay"
     limit: int = Field(ge=1)
 
 
-class MaxPerStay(CamelModel):
+class MaxPerStay(StoredModel):
     rule: Literal["maxPerStay"] = "maxPerStay"
     limit: int = Field(ge=1)
 
 
-class MinDaysBetween(CamelModel):
+class MinDaysBetween(StoredModel):
     rule: Literal["minDaysBetween"] = "minDaysBetween"
     days: int = Field(ge=1)
 
 
-class AllowedWeekdays(CamelModel):
+class AllowedWeekdays(StoredModel):
     rule: Literal["allowedWeekdays"] = "allowedWeekdays"
     weekdays: list[int] = Field(description="ISO weekdays, 1 = Monday")
 
 
-class BlackoutDates(CamelModel):
+class BlackoutDates(StoredModel):
     rule: Literal["blackoutDates"] = "blackoutDates"
     dates: list[date]
 
 
-class AllowedHotels(CamelModel):
+class AllowedHotels(StoredModel):
     rule: Literal["allowedHotels"] = "allowedHotels"
     hotels: list[str]
 
@@ -105,24 +108,24 @@ PolicyRule = Annotated[
 ]
 
 
-class RedemptionPolicy(CamelModel):
+class RedemptionPolicy(StoredModel):
     rules: list[PolicyRule] = Field(default_factory=list)
 
 
-class ProgramSettings(CamelModel):
+class ProgramSettings(StoredModel):
     invitee_period_days: int = 7
     discount_code_ttl_days: int = 30
     pin_ttl_minutes: int = 15
     pin_max_attempts: int = 5
 
 
-class Tier(CamelModel):
+class Tier(StoredModel):
     name: str
     threshold: int = Field(ge=0, description="active points that grant the tier")
     image: str
 
 
-class LoyaltySettings(CamelModel):
+class LoyaltySettings(StoredModel):
     earning_minimum: Money = Field(description="a booking over this amount earns points")
     points_per_booking: int = 1
     expiry_months: int = 4
@@ -130,11 +133,10 @@ class LoyaltySettings(CamelModel):
     tiers: list[Tier] = Field(default_factory=list)
     tier_validity_months: int = 4
     reminder_days: int = 7
-    timezone: str = "Asia/Bangkok"
     migration_month: str = Field(default="2024-09", pattern=r"^\d{4}-\d{2}$")
 
 
-class MonthlyFigure(CamelModel):
+class MonthlyFigure(StoredModel):
     """One month of one subject (hotel, outlet, package, offer): a count and an amount."""
 
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
@@ -143,7 +145,7 @@ class MonthlyFigure(CamelModel):
     amount: Decimal | None = None
 
 
-class CampaignStat(CamelModel):
+class CampaignStat(StoredModel):
     id: str
     channel: Literal["push", "email", "sms"]
     title: str
@@ -154,7 +156,7 @@ class CampaignStat(CamelModel):
     sent_at: datetime | None = None
 
 
-class ProgramStatistics(CamelModel):
+class ProgramStatistics(StoredModel):
     tracking_per_hotel: list[MonthlyFigure] = Field(default_factory=list)
     tracking_per_outlet: list[MonthlyFigure] = Field(default_factory=list)
     voucher_redemptions_per_hotel: list[MonthlyFigure] = Field(default_factory=list)
@@ -167,7 +169,7 @@ class ProgramStatistics(CamelModel):
     sales_per_package: list[MonthlyFigure] = Field(default_factory=list)
 
 
-class DigitalProgram(CamelModel):
+class DigitalProgram(StoredModel):
     id: str
     program: str
     meta: ProgramMeta

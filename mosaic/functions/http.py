@@ -93,14 +93,14 @@ def json_response(model: BaseModel, status: int = 200) -> func.HttpResponse:
     )
 
 
-def client_address(req: func.HttpRequest) -> str:
-    """The caller's address: the X-Forwarded-For entry appended by the nearest trusted proxy.
-    Entries to its left are the client's own words (spoofable); MOSAIC_TRUSTED_PROXY_HOPS
-    counts the proxies (e.g. Front Door) whose own entries stand to its right."""
+def client_address(req: func.HttpRequest) -> str | None:
+    """The caller's address: the X-Forwarded-For entry appended by the nearest trusted proxy
+    (None when there is none: a misconfigured front end). Entries to its left are the
+    client's own words (spoofable); MOSAIC_TRUSTED_PROXY_HOPS counts the proxies (e.g. Front
+    Door) whose own entries stand to its right. Ports and brackets are the throttle's to
+    normalise (domain.throttling.client_key)."""
     hops = [h.strip() for h in req.headers.get("x-forwarded-for", "").split(",") if h.strip()]
     if not hops:
-        return "unknown"
+        return None
     address: str = hops[max(0, len(hops) - 1 - get_settings().trusted_proxy_hops)]
-    if address.count(":") == 1:  # IPv4 with a port, as App Service reports it
-        address = address.split(":")[0]
     return address

@@ -7,7 +7,7 @@ import logging
 import azure.functions as func
 
 from mosaic.bootstrap import backends
-from mosaic.domain.errors import MembershipNotFound
+from mosaic.domain.errors import DocumentFromNewerSchema, MembershipNotFound
 from mosaic.services.refresh import (
     MEMBERSHIP_REFRESH_QUEUE,
     MembershipRefreshRequest,
@@ -29,7 +29,9 @@ def membership_refresh(msg: func.QueueMessage) -> None:
         refresh_membership(backends(), request.program, request.membership_number, request.reason)
     except MembershipNotFound:
         log.warning(
-            "membership %s/%s is gone from the SoR; nothing to refresh",
+            "membership %s/%s is gone from the SoR; marked removed where it was digital",
             request.program,
             request.membership_number,
         )
+    except DocumentFromNewerSchema as error:
+        log.warning("%s; the newer deployment refreshes it", error.detail)

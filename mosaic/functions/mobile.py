@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import azure.functions as func
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from mosaic.bootstrap import backends
-from mosaic.domain.base import CamelModel, ProgramCode
+from mosaic.domain.base import ProgramCode, RequestModel, ResponseModel
 from mosaic.domain.codes import activation_code_kind
 from mosaic.domain.errors import InvalidField
-from mosaic.domain.membership import DeviceDetails, MembershipMode, MembershipSummary
+from mosaic.domain.membership import DeviceDetails, MembershipMode
+from mosaic.functions.answers import MembershipAnswer, membership_answer
 from mosaic.functions.http import client_address, json_response, operation, parse_body
 from mosaic.services.login import login_member
 
@@ -40,18 +41,35 @@ ActivationCode = Annotated[
 ]
 
 
-class LoginBody(CamelModel):
+Text = Annotated[str, Field(max_length=128)]
+
+
+class DeviceBody(RequestModel):
+    """What the app tells about the device it runs on."""
+
+    device_id: Annotated[str, Field(min_length=1, max_length=128)]
+    manufacturer: Text | None = None
+    platform: Text | None = None
+    model: Text | None = None
+    os_version: Text | None = None
+    push_token: Annotated[str, Field(max_length=4096)] | None = None
+
+    def details(self) -> DeviceDetails:
+        return DeviceDetails(**self.model_dump())
+
+
+class LoginBody(RequestModel):
     program: ProgramCode
     activation_code: ActivationCode
-    device: DeviceDetails | None = None
+    device: DeviceBody | None = None
 
 
-class LoginAnswer(CamelModel):
+class LoginAnswer(ResponseModel):
     token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_at: datetime
     mode: MembershipMode
-    membership: MembershipSummary
+    membership: MembershipAnswer
 
 
 @operation(
@@ -66,14 +84,15 @@ class LoginAnswer(CamelModel):
 )
 def mobile_login(req: func.HttpRequest) -> func.HttpResponse:
     body = parse_body(req, LoginBody)
+    device = body.device.details() if body.device else None
     result = login_member(
-        backends(), body.program, body.activation_code, body.device, client_address(req)
+        backends(), body.program, body.activation_code, device, client_address(req)
     )
     return json_response(
         LoginAnswer(
             token=result.token,
             expires_at=result.expires_at,
             mode=result.mode,
-            membership=result.membership,
+            membership=membership_answer(result.membership),
         )
     )

@@ -21,7 +21,9 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.NotAuthenticated: 401,
     errors.InviteePeriodOver: 403,
     errors.MembershipNotFound: 404,
-    errors.ConcurrentUpdate: 409,
+    errors.ProgramNotFound: 404,
+    errors.ConcurrentUpdate: 503,
+    errors.DocumentFromNewerSchema: 503,
     errors.TooManyAttempts: 429,
     errors.CodeSpaceExhausted: 503,
     errors.SystemOfRecordUnavailable: 503,
@@ -91,8 +93,9 @@ def error_response(error: Exception) -> func.HttpResponse:
         if isinstance(error, errors.InvalidField):
             problem.errors = [FieldProblem(field=error.field, rule=error.rule)]
         headers = None
-        if isinstance(error, errors.TooManyAttempts):
-            headers = {"Retry-After": str(error.retry_after_seconds)}
+        retry_after = getattr(error, "retry_after_seconds", None)
+        if isinstance(retry_after, int):
+            headers = {"Retry-After": str(retry_after)}
         return problem_response(problem, headers)
     log.exception("unhandled error while serving a request", exc_info=error)
     return problem_response(

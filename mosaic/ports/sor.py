@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import Protocol
 
-from mosaic.domain.records import SorMembershipRecord
+from mosaic.domain.records import SorMembershipRecord, SorProgram
 
 
 class SorUnavailable(Exception):
@@ -15,11 +15,16 @@ class SorUnavailable(Exception):
 class SystemOfRecord(Protocol):
     def find_membership_number(self, program: str, activation_code: str) -> str | None: ...
 
+    def program(self, code: str) -> SorProgram | None:
+        """The program's name, currency and timezone."""
+        ...
+
     def membership_record(
-        self, program: str, membership_number: str, *, history_since: date
+        self, program: str, membership_number: str, *, history_since: datetime
     ) -> SorMembershipRecord | None:
-        """The membership with its vouchers, offers, and transactions since history_since
-        (membership transactions: all of them)."""
+        """The membership with its vouchers, offers, and transactions since history_since,
+        an aware instant whose own timezone's date bounds the date columns (check-in,
+        offer validity); membership transactions: all of them."""
         ...
 
     def probe(self) -> None:

@@ -15,10 +15,12 @@ from mosaic.ports.sor import SystemOfRecord
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """How many failed logins one client may make in a window before it must wait."""
+    """How many failed logins one client may make in a sliding window before it must wait,
+    and how many failures a whole program takes from all clients in that window."""
 
     failures_allowed: int = 5
     window_seconds: int = 15 * 60
+    program_failures_allowed: int = 200
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,42 @@
-"""The per-program code index: code -> membership, unique by conditional create."""
+"""The per-program code index: code -> membership, unique by conditional create.
+
+Codes the SoR issues (5-digit activation codes, static vouchers) are claimed by the refresh
+of the membership that has them and released when it no longer does; a code another
+membership holds is never taken over, whatever the SoR says, until its holder's own refresh
+releases it. Codes issued here (invitee, dynamic voucher, discount) are never reused within
+a program, so they are never released.
+"""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from mosaic.domain.codes import CodeKind, RandomSource, code_index_id, new_code
 from mosaic.domain.errors import CodeSpaceExhausted
-from mosaic.ports.documents import Container, DocumentAlreadyExists, DocumentStore
+from mosaic.ports.documents import (
+    Container,
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    DocumentStore,
+    StaleDocument,
+)
 from mosaic.services.documents import read_or_none
 
 GENERATION_ATTEMPTS = 50
+log = logging.getLogger("mosaic.codes")
+
+
+@dataclass(frozen=True)
+class CodeConflict:
+    """A code the SoR gives one membership is still held by another in the index."""
+
+    kind: CodeKind
+    code: str
+    held_by: str
 
 
 def _entry(program: str, kind: CodeKind, code: str, owner: str, now: datetime) -> dict[str, str]:
@@ -30,12 +56,52 @@ def find_code_owner(store: DocumentStore, program: str, kind: CodeKind, code: st
     return None if found is None else str(found.body["membershipNumber"])
 
 
-def register_code(
+def claim_code(
     store: DocumentStore, program: str, kind: CodeKind, code: str, owner: str, now: datetime
-) -> None:
-    """Record a code the SoR issued (SoR codes are unique there already)."""
-    if find_code_owner(store, program, kind, code) != owner:
-        store.upsert(Container.CODES, _entry(program, kind, code, owner, now))
+) -> CodeConflict | None:
+    """Reserve a code the SoR issued for `owner` (conditional create). Returns the conflict,
+    logged, when another membership holds it; None when `owner` holds it now."""
+    holder = owner
+    for _ in range(3):  # the entry may be released between our create and our read
+        try:
+            store.create(Container.CODES, _entry(program, kind, code, owner, now))
+            return None
+        except DocumentAlreadyExists:
+            found = find_code_owner(store, program, kind, code)
+        if found is not None:
+            holder = found
+            break
+    if holder == owner:
+        return None
+    log.warning(
+        "code conflict in %s: %s code %s is given to %s by the SoR but still held by %s",
+        program,
+        kind.value,
+        code,
+        owner,
+        holder,
+    )
+    return CodeConflict(kind, code, holder)
+
+
+def release_codes(
+    store: DocumentStore, program: str, owner: str, codes: Iterable[tuple[CodeKind, str]]
+) -> list[str]:
+    """Remove the index entries of codes `owner` no longer has; an entry another membership
+    holds is left alone. Each delete is conditional on the entry read. Returns the ids
+    released."""
+    released = []
+    for kind, code in codes:
+        id = code_index_id(kind, code)
+        found = read_or_none(store, Container.CODES, program, id)
+        if found is None or found.body.get("membershipNumber") != owner:
+            continue
+        try:
+            store.delete(Container.CODES, program, id, if_match=found.etag)
+        except (StaleDocument, DocumentNotFound):
+            continue  # rewritten meanwhile, so no longer ours to release
+        released.append(id)
+    return released
 
 
 def issue_code(

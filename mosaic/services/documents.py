@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from mosaic.domain.errors import ConcurrentUpdate
+from mosaic.domain.errors import ConcurrentUpdate, DocumentFromNewerSchema
+from mosaic.domain.versions import written_by_newer_schema
 from mosaic.ports.documents import (
     Container,
     DocumentAlreadyExists,
@@ -15,7 +19,24 @@ from mosaic.ports.documents import (
     StoredDocument,
 )
 
-ATTEMPTS = 8
+
+@dataclass(frozen=True)
+class Backoff:
+    """Bounded exponential backoff with full jitter: the n-th wait is uniform in
+    [0, min(cap, first * 2**n)], so writers that collided once do not collide again in step,
+    and the total wait stays bounded (8 attempts: under 0.4 s)."""
+
+    attempts: int = 8
+    first_seconds: float = 0.005
+    cap_seconds: float = 0.1
+
+    def delays(self) -> list[float]:
+        """The upper bound of each wait between two attempts."""
+        return [min(self.cap_seconds, self.first_seconds * 2**n) for n in range(self.attempts - 1)]
+
+
+BACKOFF = Backoff()
+Sleep = Callable[[float], None]
 
 
 def read_or_none(
@@ -33,11 +54,24 @@ def update_with_retries(
     program: str,
     id: str,
     decide: Callable[[StoredDocument | None], JsonDocument | None],
+    *,
+    backoff: Backoff = BACKOFF,
+    sleep: Sleep = time.sleep,
+    jitter: Callable[[float, float], float] = random.uniform,
 ) -> StoredDocument | None:
     """Read the document, let `decide` return its new body (None: write nothing), write it
-    conditionally; on a conflict read again and decide again, at most ATTEMPTS times."""
-    for _ in range(ATTEMPTS):
+    conditionally; on a conflict wait (backoff), read again and decide again.
+
+    Raises DocumentFromNewerSchema rather than rewrite a document a newer deployment wrote,
+    and ConcurrentUpdate when every attempt lost to another writer."""
+    waits = backoff.delays()
+    for attempt in range(backoff.attempts):
         current = read_or_none(store, container, program, id)
+        if current is not None and written_by_newer_schema(current.body):
+            raise DocumentFromNewerSchema(
+                f"{container.value}/{program}/{id} was written by a newer version of the "
+                "service; this instance leaves it alone"
+            )
         body = decide(current)
         if body is None:
             return current
@@ -46,5 +80,6 @@ def update_with_retries(
                 return store.create(container, body)
             return store.replace(container, body, if_match=current.etag)
         except (StaleDocument, DocumentAlreadyExists, DocumentNotFound):
-            continue
+            if attempt < len(waits):
+                sleep(jitter(0.0, waits[attempt]))
     raise ConcurrentUpdate(f"{container.value}/{program}/{id} kept changing; try again")

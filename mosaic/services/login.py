@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mosaic.domain.access import ensure_invitee_period_open
+from mosaic.domain.access import ensure_code_opens, ensure_invitee_period_open
 from mosaic.domain.codes import CodeKind, activation_code_kind
 from mosaic.domain.errors import (
+    InviteePeriodOver,
     MembershipNotFound,
+    MosaicError,
     SystemOfRecordUnavailable,
     UnknownActivationCode,
 )
@@ -17,8 +19,6 @@ from mosaic.domain.membership import (
     DeviceDetails,
     DigitalMembership,
     MembershipMode,
-    MembershipSummary,
-    summarize,
 )
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sessions import MemberSession
@@ -27,6 +27,7 @@ from mosaic.services import throttle
 from mosaic.services.backends import Backends
 from mosaic.services.codes import find_code_owner
 from mosaic.services.documents import read_or_none, update_with_retries
+from mosaic.services.programs import program_timezone
 from mosaic.services.refresh import RefreshReason, refresh_membership, request_refresh
 
 THROTTLE_SCOPE = "login"
@@ -37,7 +38,7 @@ class LoginResult:
     token: str
     expires_at: datetime
     mode: MembershipMode
-    membership: MembershipSummary
+    membership: DigitalMembership
 
 
 def login_member(
@@ -45,20 +46,37 @@ def login_member(
     program: str,
     activation_code: str,
     device: DeviceDetails | None,
-    client: str,
+    client: str | None,
 ) -> LoginResult:
+    """Every attempt is counted against the client's and the program's throttles before the
+    code is looked at; a successful one is given back."""
     kind = activation_code_kind(activation_code)
-    throttle.ensure_allowed(backends, program, THROTTLE_SCOPE, client)
-    document = _find_membership(backends, program, kind, activation_code)
-    if document is None:
-        throttle.record_failure(backends, program, THROTTLE_SCOPE, client)
-        raise UnknownActivationCode("no membership of this program has that activation code")
+    attempt = throttle.admit(backends, THROTTLE_SCOPE, program, client)
+    try:
+        document = _find_membership(backends, program, kind, activation_code)
+        if document is None:
+            raise UnknownActivationCode("no membership of this program has that activation code")
+        result = _open_session(backends, document, device)
+    except (UnknownActivationCode, InviteePeriodOver):
+        throttle.failed(backends, attempt)
+        raise
+    except MosaicError:
+        throttle.forgive(backends, attempt)  # no answer about the code: not a guess
+        raise
+    throttle.forgive(backends, attempt)
+    return result
+
+
+def _open_session(
+    backends: Backends, document: DigitalMembership, device: DeviceDetails | None
+) -> LoginResult:
     now = backends.clock.now()
-    ensure_invitee_period_open(document, now.date())
+    if document.meta.mode is MembershipMode.INVITEE:
+        ensure_invitee_period_open(document, now, program_timezone(backends, document.program))
     if device is not None:
         document = _register_device(backends, document, device, now)
     session = MemberSession(
-        program=program,
+        program=document.program,
         membership_number=document.id,
         mode=document.meta.mode,
         expires_at=now + timedelta(minutes=backends.session_minutes),
@@ -67,25 +85,40 @@ def login_member(
         token=backends.sessions.issue(session, now),
         expires_at=session.expires_at,
         mode=session.mode,
-        membership=summarize(document),
+        membership=document,
     )
 
 
 def _find_membership(
     backends: Backends, program: str, kind: CodeKind, code: str
 ) -> DigitalMembership | None:
-    """The digital membership behind a code; a full membership not digital yet is built from
-    the SoR on the spot, any other is refreshed in the background."""
+    """The digital membership that still has this code; a full membership not digital yet
+    (or whose index entry is stale) is looked up in the SoR and built on the spot, any other
+    is refreshed in the background."""
     number = find_code_owner(backends.documents, program, kind, code)
-    if number is not None:
-        found = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
-        if found is not None:
-            if kind is CodeKind.MEMBERSHIP_ACTIVATION:
-                request_refresh(backends, program, number, RefreshReason.LOGIN)
-            return DigitalMembership.model_validate(found.body)
+    document = _opened_by(backends, program, number, code) if number else None
+    if document is not None:
+        if kind is CodeKind.MEMBERSHIP_ACTIVATION:
+            request_refresh(backends, program, document.id, RefreshReason.LOGIN)
+        return document
     if kind is not CodeKind.MEMBERSHIP_ACTIVATION:
         return None
     return _build_from_sor(backends, program, code)
+
+
+def _opened_by(
+    backends: Backends, program: str, number: str, code: str
+) -> DigitalMembership | None:
+    """The indexed membership, if its document still has the code."""
+    found = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
+    if found is None:
+        return None
+    document = DigitalMembership.model_validate(found.body)
+    try:
+        ensure_code_opens(document, code)
+    except UnknownActivationCode:
+        return None
+    return document
 
 
 def _build_from_sor(backends: Backends, program: str, code: str) -> DigitalMembership | None:
@@ -98,9 +131,11 @@ def _build_from_sor(backends: Backends, program: str, code: str) -> DigitalMembe
     if number is None:
         return None
     try:
-        return refresh_membership(backends, program, number, RefreshReason.LOGIN)
+        document = refresh_membership(backends, program, number, RefreshReason.LOGIN)
     except MembershipNotFound:
         return None
+    ensure_code_opens(document, code)
+    return document
 
 
 def _register_device(

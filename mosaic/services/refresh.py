@@ -1,27 +1,43 @@
-"""Refreshing one digital membership from the SoR (the minimal refresh of the login slice)."""
+"""Refreshing one digital membership from the SoR.
+
+SoR-owned sections are rebuilt, digital-owned ones kept (domain.building); the write is
+conditional on the etag read. Then the code index follows the document: codes the SoR now
+gives the membership are claimed, codes it no longer has are released. A membership gone
+from the SoR is marked removed, its SoR codes released and its search entry deleted.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime
 
 from mosaic.domain.base import CamelModel
-from mosaic.domain.building import build_membership
+from mosaic.domain.building import build_membership, mark_removed, sor_issued_codes
 from mosaic.domain.calendar import history_start
 from mosaic.domain.codes import CodeKind
-from mosaic.domain.errors import MembershipNotFound, SystemOfRecordUnavailable
+from mosaic.domain.errors import (
+    DocumentFromNewerSchema,
+    MembershipNotFound,
+    SystemOfRecordUnavailable,
+)
 from mosaic.domain.membership import DigitalMembership, summarize
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
-from mosaic.services.codes import register_code
+from mosaic.services.codes import CodeConflict, claim_code, release_codes
 from mosaic.services.documents import update_with_retries
+from mosaic.services.programs import ensure_program
 
 MEMBERSHIP_REFRESH_QUEUE = "membership-refresh"
+CONFLICT_RECHECK_SECONDS = 60
+log = logging.getLogger("mosaic.refresh")
 
 
 class RefreshReason(StrEnum):
@@ -30,6 +46,7 @@ class RefreshReason(StrEnum):
     MANUAL = "manual"
     UPDATE = "update"
     IMPORT = "import"
+    CODE_CONFLICT = "code-conflict"
 
 
 class MembershipRefreshRequest(CamelModel):
@@ -41,43 +58,58 @@ class MembershipRefreshRequest(CamelModel):
     requested_at: AwareDatetime
 
 
-def request_refresh(backends: Backends, program: str, number: str, reason: RefreshReason) -> None:
+@dataclass
+class _Report:
+    """What one refresh did, for its refreshLog entry."""
+
+    outcome: str = "failed"
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def request_refresh(
+    backends: Backends, program: str, number: str, reason: RefreshReason, *, delay_seconds: int = 0
+) -> None:
     message = MembershipRefreshRequest(
         program=program,
         membership_number=number,
         reason=reason,
         requested_at=backends.clock.now(),
     )
-    backends.queue.send(MEMBERSHIP_REFRESH_QUEUE, message.model_dump_json(by_alias=True))
+    backends.queue.send(
+        MEMBERSHIP_REFRESH_QUEUE,
+        message.model_dump_json(by_alias=True),
+        delay_seconds=delay_seconds,
+    )
 
 
 def refresh_membership(
     backends: Backends, program: str, number: str, reason: RefreshReason
 ) -> DigitalMembership:
-    """Rebuild the membership's SoR-owned sections, keep its digital-owned ones, index its
-    codes and its search summary, and log the refresh."""
+    """Rebuild the membership from the SoR, keep its code index and search entry in step, and
+    log the refresh. Raises MembershipNotFound (after marking the document removed) when the
+    SoR no longer has the membership."""
     started, clock_started = backends.clock.now(), time.perf_counter()
-    outcome = "failed"
+    report = _Report()
     try:
-        document = _refresh(backends, program, number)
-        outcome = "refreshed"
-        return document
-    except MembershipNotFound:
-        outcome = "not-found"
+        return _refresh(backends, program, number, report)
+    except DocumentFromNewerSchema:
+        report.outcome = "newer-schema"
         raise
     finally:
-        _log(backends, program, number, reason, started, clock_started, outcome)
+        _log(backends, program, number, reason, started, clock_started, report)
 
 
-def _refresh(backends: Backends, program: str, number: str) -> DigitalMembership:
+def _refresh(backends: Backends, program: str, number: str, report: _Report) -> DigitalMembership:
     now = backends.clock.now()
+    timezone = ensure_program(backends, program)
     try:
         record = backends.sor.membership_record(
-            program, number, history_since=history_start(now.date())
+            program, number, history_since=history_start(now, timezone)
         )
     except SorUnavailable as error:
         raise SystemOfRecordUnavailable("the system of record is not answering") from error
     if record is None:
+        _remove(backends, program, number, now, report)
         raise MembershipNotFound(f"no membership {number} in program {program}")
     built: list[DigitalMembership] = []
 
@@ -88,23 +120,88 @@ def _refresh(backends: Backends, program: str, number: str) -> DigitalMembership
 
     update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
     document = built[-1]
-    _index(backends, document, now)
+    _index_codes(backends, document, now, report)
+    backends.search.upsert([summarize(document)])
+    report.outcome = "refreshed"
     return document
 
 
-def _index(backends: Backends, document: DigitalMembership, now: datetime) -> None:
+def _index_codes(
+    backends: Backends, document: DigitalMembership, now: datetime, report: _Report
+) -> None:
     store, program, number = backends.documents, document.program, document.id
-    register_code(
-        store,
-        program,
-        CodeKind.MEMBERSHIP_ACTIVATION,
-        document.membership.activation_code,
-        number,
-        now,
+    held = sor_issued_codes(document)
+    conflicts = [
+        conflict
+        for kind, code in held
+        if (conflict := claim_code(store, program, kind, code, number, now)) is not None
+    ]
+    released = release_codes(
+        store, program, number, _indexed_sor_codes(backends, program, number) - held
     )
-    for voucher in document.static_vouchers:
-        register_code(store, program, CodeKind.STATIC_VOUCHER, voucher.code, number, now)
-    backends.search.upsert([summarize(document)])
+    if released:
+        report.details["codesReleased"] = released
+    if conflicts:
+        _report_conflicts(backends, program, number, conflicts, report)
+
+
+def _indexed_sor_codes(backends: Backends, program: str, number: str) -> set[tuple[CodeKind, str]]:
+    """Every SoR-issued code the index holds for the membership, whatever document it
+    came from (a refresh that lost a race may have claimed a code after another released)."""
+    entries = backends.documents.query(
+        Container.CODES, program, equals={"membershipNumber": number}
+    )
+    kinds = {CodeKind.MEMBERSHIP_ACTIVATION.value, CodeKind.STATIC_VOUCHER.value}
+    return {
+        (CodeKind(entry.body["kind"]), str(entry.body["code"]))
+        for entry in entries
+        if entry.body.get("kind") in kinds
+    }
+
+
+def _report_conflicts(
+    backends: Backends,
+    program: str,
+    number: str,
+    conflicts: list[CodeConflict],
+    report: _Report,
+) -> None:
+    """The holder's refresh releases a code its SoR row no longer has; this membership's
+    refresh, a minute later, claims it then."""
+    report.details["codeConflicts"] = [
+        {"kind": c.kind.value, "code": c.code, "heldBy": c.held_by} for c in conflicts
+    ]
+    for holder in sorted({c.held_by for c in conflicts}):
+        request_refresh(backends, program, holder, RefreshReason.CODE_CONFLICT)
+    request_refresh(
+        backends,
+        program,
+        number,
+        RefreshReason.CODE_CONFLICT,
+        delay_seconds=CONFLICT_RECHECK_SECONDS,
+    )
+
+
+def _remove(backends: Backends, program: str, number: str, now: datetime, report: _Report) -> None:
+    """The SoR no longer has the membership: mark the document, release its SoR codes and
+    take it out of search. Nothing is deleted: its redemptions and ledger stay on record."""
+    report.outcome = "not-found"
+
+    def decide(current: StoredDocument | None) -> JsonDocument | None:
+        if current is None:
+            return None
+        existing = DigitalMembership.model_validate(current.body)
+        return mark_removed(existing, now).model_dump(mode="json", by_alias=True)
+
+    if update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide):
+        report.outcome = "removed"
+    released = release_codes(
+        backends.documents, program, number, _indexed_sor_codes(backends, program, number)
+    )
+    if released:
+        report.details["codesReleased"] = released
+    backends.search.delete(program, number)
+    log.warning("membership %s/%s is gone from the SoR: marked removed", program, number)
 
 
 def _log(
@@ -114,7 +211,7 @@ def _log(
     reason: RefreshReason,
     started: datetime,
     clock_started: float,
-    outcome: str,
+    report: _Report,
 ) -> None:
     backends.documents.create(
         Container.REFRESH_LOG,
@@ -127,6 +224,7 @@ def _log(
             "started": started.isoformat(),
             "finished": backends.clock.now().isoformat(),
             "durationMs": round((time.perf_counter() - clock_started) * 1000, 3),
-            "outcome": outcome,
+            "outcome": report.outcome,
+            **report.details,
         },
     )

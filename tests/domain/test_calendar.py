@@ -1,8 +1,11 @@
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from mosaic.domain.calendar import add_months, history_start
+from mosaic.domain.calendar import add_months, history_start, local_date
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 @pytest.mark.parametrize(
@@ -20,5 +23,24 @@ def test_add_months_clamps_to_the_end_of_short_months(day, months, expected):
     assert add_months(day, months) == expected
 
 
-def test_history_keeps_twelve_months():
-    assert history_start(date(2026, 2, 28)) == date(2025, 2, 28)
+def test_history_keeps_twelve_months_from_local_midnight():
+    now = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
+    assert history_start(now, "Asia/Bangkok") == datetime(2025, 2, 28, tzinfo=BANGKOK)
+
+
+def test_history_window_follows_the_program_date_not_the_utc_date():
+    # 18:30 UTC on 28 Feb is already 1 March in Bangkok: the window starts 1 March 2025.
+    now = datetime(2026, 2, 28, 18, 30, tzinfo=UTC)
+    assert history_start(now, "Asia/Bangkok") == datetime(2025, 3, 1, tzinfo=BANGKOK)
+    assert history_start(now, "UTC") == datetime(2025, 2, 28, tzinfo=UTC)
+
+
+def test_local_date_of_an_instant_depends_on_the_timezone():
+    instant = datetime(2026, 11, 21, 17, 30, tzinfo=UTC)
+    assert local_date(instant, "Asia/Bangkok") == date(2026, 11, 22)
+    assert local_date(instant, "America/New_York") == date(2026, 11, 21)
+
+
+def test_unknown_timezone_is_refused():
+    with pytest.raises(ValueError, match="unknown timezone"):
+        local_date(datetime(2026, 1, 1, tzinfo=UTC), "Mars/Olympus")

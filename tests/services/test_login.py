@@ -1,5 +1,5 @@
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -23,6 +23,7 @@ from tests.factories import (
     sor_engine,
     sor_membership,
     sor_record,
+    store_program,
 )
 
 
@@ -36,8 +37,8 @@ def test_first_login_builds_the_digital_membership_from_the_sor(tmp_path, engine
     backends = embedded_backends(tmp_path, engine=engine)
     result = login_member(backends, "SIAM", "12345", None, "10.0.0.1")
     assert result.mode is MembershipMode.FULL
-    assert result.membership.membership_number == "SIAM-0000001"
-    assert result.membership.member_name == "Ploy Srisuk"
+    assert result.membership.id == "SIAM-0000001"
+    assert result.membership.membership.member_name == "Ploy Srisuk"
     stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
     assert stored.body["membership"]["activationCode"] == "12345"
     assert (
@@ -66,7 +67,7 @@ def test_second_login_reads_the_document_and_queues_a_refresh(tmp_path, engine):
     engine.dispose()
     (tmp_path / "sor.sqlite").unlink()  # the SoR is gone: the second login must not need it
     result = login_member(backends, "SIAM", "12345", None, "10.0.0.1")
-    assert result.membership.membership_number == "SIAM-0000001"
+    assert result.membership.id == "SIAM-0000001"
     [message] = backends.queue.peek(MEMBERSHIP_REFRESH_QUEUE)
     assert '"reason":"login"' in message.body
 
@@ -170,13 +171,14 @@ def test_concurrent_failures_are_all_counted(tmp_path, engine):
         login_member(backends, "SIAM", "12345", None, "203.0.113.9")
 
 
-def _store_invitee(backends, expires_on: date) -> None:
+def _store_invitee(backends, expires_on: date, timezone: str = "Asia/Bangkok") -> None:
     from mosaic.domain.building import build_membership
 
+    store_program(backends, timezone)
     full = build_membership(
         sor_record(
             membership=sor_membership(
-                membership_number="SIAM-I000001", activation_code="00000", expires_on=expires_on
+                membership_number="SIAM-I000001", activation_code="654321", expires_on=expires_on
             )
         ),
         None,
@@ -204,6 +206,27 @@ def test_invitee_is_refused_once_the_period_is_over(tmp_path):
     _store_invitee(backends, NOW.date() - timedelta(days=1))
     with pytest.raises(InviteePeriodOver):
         login_member(backends, "SIAM", "654321", None, "10.0.0.1")
+
+
+def test_invitee_period_ends_at_midnight_in_the_programs_timezone(tmp_path, engine):
+    # The last day is 21 Nov. 16:59 UTC is 23:59 in Bangkok: still the last day.
+    # 17:00 UTC is midnight in Bangkok, though the UTC date is still 21 Nov.
+    last_day = date(2026, 11, 21)
+    backends = embedded_backends(
+        tmp_path, engine=engine, now=datetime(2026, 11, 21, 16, 59, tzinfo=UTC)
+    )
+    _store_invitee(backends, last_day, "Asia/Bangkok")
+    assert login_member(backends, "SIAM", "654321", None, "10.0.0.1").mode is MembershipMode.INVITEE
+    late = embedded_backends(tmp_path, engine=engine, now=datetime(2026, 11, 21, 17, 0, tzinfo=UTC))
+    with pytest.raises(InviteePeriodOver, match="Asia/Bangkok"):
+        login_member(late, "SIAM", "654321", None, "10.0.0.2")
+
+
+def test_invitee_period_west_of_utc_runs_past_the_utc_midnight(tmp_path):
+    # 02:00 UTC on 22 Nov is still 21 Nov in New York: the last day is not over.
+    backends = embedded_backends(tmp_path, now=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
+    _store_invitee(backends, date(2026, 11, 21), "America/New_York")
+    assert login_member(backends, "SIAM", "654321", None, "10.0.0.1").mode is MembershipMode.INVITEE
 
 
 def test_membership_document_round_trips_through_the_store(tmp_path, engine):

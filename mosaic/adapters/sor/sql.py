@@ -55,8 +55,13 @@ class SqlSystemOfRecord:
         )
         return str(rows[0][0]) if rows else None
 
+    def program(self, code: str) -> SorProgram | None:
+        pr = t.programs.c
+        rows = self._rows(sa.select(pr.name, pr.currency, pr.timezone).where(pr.code == code))
+        return SorProgram(code, rows[0].name, rows[0].currency, rows[0].timezone) if rows else None
+
     def membership_record(
-        self, program: str, membership_number: str, *, history_since: date
+        self, program: str, membership_number: str, *, history_since: datetime
     ) -> SorMembershipRecord | None:
         m, p, pr = t.memberships.c, t.packages.c, t.programs.c
         found = self._rows(
@@ -79,9 +84,9 @@ class SqlSystemOfRecord:
             membership=_membership(row),
             static_vouchers=self._static_vouchers(program, membership_number),
             tracking=self._tracking(membership_number, history_since),
-            reservations=self._reservations(membership_number, history_since),
+            reservations=self._reservations(membership_number, history_since.date()),
             membership_transactions=self._membership_transactions(membership_number),
-            offers=self._offers(program, history_since),
+            offers=self._offers(program, history_since.date()),
         )
 
     def _static_vouchers(self, program: str, number: str) -> list[SorStaticVoucher]:
@@ -102,10 +107,10 @@ class SqlSystemOfRecord:
             for r in self._rows(query.order_by(v.code))
         ]
 
-    def _tracking(self, number: str, since: date) -> list[SorTracking]:
+    def _tracking(self, number: str, since: datetime) -> list[SorTracking]:
         c = t.tracking_transactions.c
         query = sa.select(t.tracking_transactions).where(
-            c.membership_number == number, c.at >= datetime.combine(since, datetime.min.time(), UTC)
+            c.membership_number == number, c.at >= since.astimezone(UTC)
         )
         return [
             SorTracking(r.id, r.hotel, r.outlet, _money(r.amount), r.currency, _utc(r.at))

@@ -1,0 +1,64 @@
+"""What every use case needs to know about a program, read from its digital program document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from mosaic.domain.base import Money
+from mosaic.domain.errors import ProgramNotFound, SystemOfRecordUnavailable
+from mosaic.domain.program import DigitalProgram, LoyaltySettings, ProgramMeta
+from mosaic.domain.records import SorProgram
+from mosaic.ports.documents import Container, DocumentAlreadyExists
+from mosaic.ports.sor import SorUnavailable
+from mosaic.services.backends import Backends
+from mosaic.services.documents import read_or_none
+
+
+def program_timezone(backends: Backends, program: str) -> str:
+    """The program's timezone, stored once, in its program document (a point read)."""
+    found = read_or_none(backends.documents, Container.PROGRAMS, program, program)
+    if found is None:
+        raise ProgramNotFound(f"program {program} has no digital program document yet")
+    return str(found.body["meta"]["timezone"])
+
+
+def ensure_program(backends: Backends, program: str) -> str:
+    """The program's timezone; a program without a document yet gets a first one from the
+    SoR (name, currency, timezone; the program refresh fills in the rest). Returns the
+    timezone."""
+    try:
+        return program_timezone(backends, program)
+    except ProgramNotFound:
+        pass
+    try:
+        row = backends.sor.program(program)
+    except SorUnavailable as error:
+        raise SystemOfRecordUnavailable("the system of record is not answering") from error
+    if row is None:
+        raise ProgramNotFound(f"no program {program} in the system of record")
+    try:
+        backends.documents.create(
+            Container.PROGRAMS,
+            first_program_document(row, backends.clock.now()).model_dump(
+                mode="json", by_alias=True
+            ),
+        )
+    except DocumentAlreadyExists:
+        return program_timezone(backends, program)
+    return row.timezone
+
+
+def first_program_document(row: SorProgram, now: datetime) -> DigitalProgram:
+    """A program document before its first program refresh: what the SoR's program row says,
+    and the default settings (DESIGN section 8)."""
+    return DigitalProgram(
+        id=row.code,
+        program=row.code,
+        meta=ProgramMeta(
+            name=row.name, currency=row.currency, timezone=row.timezone, last_update=now
+        ),
+        loyalty=LoyaltySettings(
+            earning_minimum=Money(amount=Decimal("100.00"), currency=row.currency)
+        ),
+    )
