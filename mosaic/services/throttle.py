@@ -70,8 +70,11 @@ def admit(backends: Backends, scope: str, program: str, address: str | None) -> 
         return Attempt(scope, program, None, bucket)
     key = client_key(address)
     counter = _client_counter(scope, key)
-    _add(backends, counter, window, bucket, 1)
+    counted = _add(backends, counter, window, bucket, 1)
     client_buckets = _buckets(backends, counter, window, bucket)
+    # The increment's own answer orders parallel attempts exactly; a later read would let
+    # two of them see each other and both be refused.
+    client_buckets[bucket] = counted
     allowed = policy.failures_allowed
     if window.count(client_buckets, now) > allowed:
         _add(backends, counter, window, bucket, -1)
@@ -107,8 +110,8 @@ def _program_counter(scope: str, program: str) -> _Counter:
     return _Counter(program, f"throttle:{scope}:program")
 
 
-def _add(backends: Backends, counter: _Counter, window: SlidingWindow, bucket: int, n: int) -> None:
-    backends.documents.increment(
+def _add(backends: Backends, counter: _Counter, window: SlidingWindow, bucket: int, n: int) -> int:
+    return backends.documents.increment(
         Container.SYSTEM,
         counter.partition,
         counter.id(window.page(bucket)),

@@ -1,6 +1,7 @@
 """POST /api/mobile/login through the local host."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from mosaic.ports.documents import Container
 from tests.factories import NOW
@@ -79,6 +80,46 @@ def test_repeated_failures_from_one_client_get_429_with_retry_after(client):
     response = client.post(LOGIN, json={"program": "SIAM", "activationCode": "12345"})
     _problem(response, 429)
     assert 0 < int(response.headers["retry-after"]) <= 900
+
+
+def test_forty_parallel_guesses_get_at_most_the_limit_of_401s_and_never_a_409(client):
+    def guess(n: int) -> int:
+        body = {"program": "SIAM", "activationCode": f"{50000 + n:05d}"}
+        status: int = client.post(LOGIN, json=body).status_code
+        return status
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        statuses = list(pool.map(guess, range(40)))
+    assert statuses.count(401) == 3  # MOSAIC_LOGIN_FAILURES_ALLOWED in conftest
+    assert statuses.count(429) == 37
+    assert set(statuses) == {401, 429}
+
+
+def test_login_answer_is_its_own_shape_not_the_stored_document(client, app_backends):
+    body = {"program": "SIAM", "activationCode": "12345"}
+    assert client.post(LOGIN, json=body).status_code == 200
+    stored = app_backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
+    extended = stored.body | {
+        "membership": stored.body["membership"] | {"internalRiskScore": 7},
+        "futureSection": {"x": 1},
+    }
+    app_backends.documents.replace(Container.MEMBERSHIPS, extended, if_match=stored.etag)
+    membership = client.post(LOGIN, json=body).json()["membership"]
+    assert set(membership) == {
+        "program",
+        "membershipNumber",
+        "mode",
+        "memberName",
+        "email",
+        "phone",
+        "cardNumber",
+        "package",
+        "status",
+        "startsOn",
+        "expiresOn",
+        "tier",
+        "points",
+    }
 
 
 def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(client):
