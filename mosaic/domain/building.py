@@ -31,9 +31,13 @@ from mosaic.domain.records import SorMembershipRecord, SorStaticVoucher
 
 
 def build_membership(
-    record: SorMembershipRecord, existing: DigitalMembership | None, now: datetime
+    record: SorMembershipRecord,
+    existing: DigitalMembership | None,
+    now: datetime,
+    read_at: datetime | None = None,
 ) -> DigitalMembership:
-    """The digital membership for `record`, keeping what only the digital side owns."""
+    """The digital membership for `record` (read from the SoR at `read_at`, default `now`),
+    keeping what only the digital side owns and every field this code does not know."""
     m = record.membership
     currency = record.program.currency
     carried = existing.model_copy(deep=True) if existing else None
@@ -64,11 +68,13 @@ def build_membership(
         id=m.membership_number,
         program=m.program,
         meta=Meta(
+            **(carried.meta.model_extra or {} if carried else {}),
             membership_number=m.membership_number,
             mode=MembershipMode.FULL,
             last_update=now,
             last_refresh=now,
             sor_version=record.newest_change,
+            sor_read_at=read_at or now,
         ),
         membership=MembershipInfo(
             activation_code=m.activation_code,
@@ -134,6 +140,7 @@ def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> Static
         if last_event > row.updated_at:
             status = VoucherStatus.AVAILABLE if last.unredeemed_at else VoucherStatus.REDEEMED
     return StaticVoucher(
+        **(kept.model_extra or {} if kept else {}),
         code=row.code,
         type=VoucherType(row.type),
         hotel=row.hotel,
@@ -171,11 +178,24 @@ def sor_issued_codes(document: DigitalMembership) -> set[tuple[CodeKind, str]]:
     return codes
 
 
-def mark_removed(document: DigitalMembership, now: datetime) -> DigitalMembership:
-    """The membership is gone from the SoR: keep the document for the record (redemptions,
-    ledger), with status `removed`. Marking twice keeps the first time."""
+def mark_removed(
+    document: DigitalMembership, now: datetime, read_at: datetime
+) -> DigitalMembership:
+    """The membership is gone from the SoR (as read at `read_at`): keep the document for the
+    record (redemptions, ledger), with status `removed`. Marking twice keeps the first time."""
     meta = document.meta.model_copy(
-        update={"last_update": now, "removed_at": document.meta.removed_at or now}
+        update={
+            "last_update": now,
+            "removed_at": document.meta.removed_at or now,
+            "sor_read_at": read_at,
+        }
     )
     info = document.membership.model_copy(update={"status": MembershipStatus.REMOVED})
     return document.model_copy(update={"meta": meta, "membership": info})
+
+
+def read_is_stale(existing: DigitalMembership | None, read_at: datetime) -> bool:
+    """A refresh whose SoR read is older than the one the stored document was built from
+    must not overwrite it: it would bring back a superseded code or a deleted member."""
+    stored = existing.meta.sor_read_at if existing else None
+    return stored is not None and stored > read_at

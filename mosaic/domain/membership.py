@@ -60,6 +60,10 @@ class Meta(StoredModel):
     last_refresh: datetime | None = None
     sor_version: datetime | None = Field(default=None, description="newest change of its SoR rows")
     schema_version: int = SCHEMA_VERSION
+    sor_read_at: datetime | None = Field(
+        default=None,
+        description="when the SoR was read for this document: an older read never overwrites it",
+    )
     removed_at: datetime | None = Field(
         default=None, description="when a refresh found the membership gone from the SoR"
     )

@@ -6,6 +6,9 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from mosaic.domain.errors import ConcurrentUpdate, DocumentFromNewerSchema
 from mosaic.domain.versions import written_by_newer_schema
@@ -37,6 +40,25 @@ class Backoff:
 
 BACKOFF = Backoff()
 Sleep = Callable[[float], None]
+M = TypeVar("M", bound=BaseModel)
+
+
+class UnreadableDocument(Exception):
+    """A stored document this code cannot read although no newer version wrote it: a
+    defect (or a hand edit) to fix on the server, never the client's fault."""
+
+
+def load(model: type[M], stored: StoredDocument) -> M:
+    """The stored body as `model`. A body a newer deployment wrote may not validate here:
+    that is DocumentFromNewerSchema (try again shortly), anything else UnreadableDocument."""
+    try:
+        return model.model_validate(stored.body)
+    except ValidationError as error:
+        if written_by_newer_schema(stored.body):
+            raise DocumentFromNewerSchema(
+                f"{stored.id} was written by a newer version of the service"
+            ) from error
+        raise UnreadableDocument(f"{stored.id}: {error}") from error
 
 
 def read_or_none(

@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 from mosaic.domain.access import ensure_code_opens, ensure_invitee_period_open
 from mosaic.domain.codes import CodeKind, activation_code_kind
 from mosaic.domain.errors import (
-    InviteePeriodOver,
     MembershipNotFound,
-    MosaicError,
     SystemOfRecordUnavailable,
     UnknownActivationCode,
 )
@@ -26,7 +24,7 @@ from mosaic.ports.sor import SorUnavailable
 from mosaic.services import throttle
 from mosaic.services.backends import Backends
 from mosaic.services.codes import find_code_owner
-from mosaic.services.documents import read_or_none, update_with_retries
+from mosaic.services.documents import load, read_or_none, update_with_retries
 from mosaic.services.programs import program_timezone
 from mosaic.services.refresh import RefreshReason, refresh_membership, request_refresh
 
@@ -48,31 +46,17 @@ def login_member(
     device: DeviceDetails | None,
     client: str | None,
 ) -> LoginResult:
-    """Every attempt is counted against the client's and the program's throttles before the
-    code is looked at; a successful one is given back."""
+    """The attempt is counted against the client's and the program's throttles before the
+    code is looked at, and given back only once the code opened a membership."""
     kind = activation_code_kind(activation_code)
     attempt = throttle.admit(backends, THROTTLE_SCOPE, program, client)
-    try:
-        document = _find_membership(backends, program, kind, activation_code)
-        if document is None:
-            raise UnknownActivationCode("no membership of this program has that activation code")
-        result = _open_session(backends, document, device)
-    except (UnknownActivationCode, InviteePeriodOver):
-        throttle.failed(backends, attempt)
-        raise
-    except MosaicError:
-        throttle.forgive(backends, attempt)  # no answer about the code: not a guess
-        raise
-    throttle.forgive(backends, attempt)
-    return result
-
-
-def _open_session(
-    backends: Backends, document: DigitalMembership, device: DeviceDetails | None
-) -> LoginResult:
+    document = _find_membership(backends, program, kind, activation_code)
+    if document is None:
+        raise UnknownActivationCode("no membership of this program has that activation code")
     now = backends.clock.now()
     if document.meta.mode is MembershipMode.INVITEE:
-        ensure_invitee_period_open(document, now, program_timezone(backends, document.program))
+        ensure_invitee_period_open(document, now, program_timezone(backends, program))
+    throttle.forgive(backends, attempt)
     if device is not None:
         document = _register_device(backends, document, device, now)
     session = MemberSession(
@@ -113,7 +97,7 @@ def _opened_by(
     found = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
     if found is None:
         return None
-    document = DigitalMembership.model_validate(found.body)
+    document = load(DigitalMembership, found)
     try:
         ensure_code_opens(document, code)
     except UnknownActivationCode:
@@ -147,7 +131,7 @@ def _register_device(
     def decide(current: StoredDocument | None) -> JsonDocument | None:
         if current is None:
             return None
-        membership = DigitalMembership.model_validate(current.body)
+        membership = load(DigitalMembership, current)
         others = [d for d in membership.devices if d.device_id != details.device_id]
         device = Device(registered_at=now, **details.model_dump())
         saved.append(membership.model_copy(update={"devices": [*others, device]}))

@@ -19,7 +19,12 @@ from typing import Any
 from pydantic import AwareDatetime
 
 from mosaic.domain.base import CamelModel
-from mosaic.domain.building import build_membership, mark_removed, sor_issued_codes
+from mosaic.domain.building import (
+    build_membership,
+    mark_removed,
+    read_is_stale,
+    sor_issued_codes,
+)
 from mosaic.domain.calendar import history_start
 from mosaic.domain.codes import CodeKind
 from mosaic.domain.errors import (
@@ -27,12 +32,12 @@ from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
 )
-from mosaic.domain.membership import DigitalMembership, summarize
+from mosaic.domain.membership import DigitalMembership, MembershipMode, summarize
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.codes import CodeConflict, claim_code, release_codes
-from mosaic.services.documents import update_with_retries
+from mosaic.services.documents import load, update_with_retries
 from mosaic.services.programs import ensure_program
 
 MEMBERSHIP_REFRESH_QUEUE = "membership-refresh"
@@ -102,6 +107,7 @@ def refresh_membership(
 def _refresh(backends: Backends, program: str, number: str, report: _Report) -> DigitalMembership:
     now = backends.clock.now()
     timezone = ensure_program(backends, program)
+    read_at = backends.wall_clock.now()
     try:
         record = backends.sor.membership_record(
             program, number, history_since=history_start(now, timezone)
@@ -109,21 +115,49 @@ def _refresh(backends: Backends, program: str, number: str, report: _Report) -> 
     except SorUnavailable as error:
         raise SystemOfRecordUnavailable("the system of record is not answering") from error
     if record is None:
-        _remove(backends, program, number, now, report)
-        raise MembershipNotFound(f"no membership {number} in program {program}")
-    built: list[DigitalMembership] = []
+        return _remove(backends, program, number, now, read_at, report)
+    decision = _Decision()
 
-    def decide(current: StoredDocument | None) -> JsonDocument:
-        existing = DigitalMembership.model_validate(current.body) if current else None
-        built.append(build_membership(record, existing, now))
-        return built[-1].model_dump(mode="json", by_alias=True)
+    def decide(current: StoredDocument | None) -> JsonDocument | None:
+        existing = load(DigitalMembership, current) if current else None
+        if decision.keep(existing, read_at):
+            return None
+        decision.document = build_membership(record, existing, now, read_at)
+        return decision.document.model_dump(mode="json", by_alias=True)
 
     update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
-    document = built[-1]
+    document = decision.result()
+    if decision.skipped:
+        report.outcome = decision.skipped
+        return document
     _index_codes(backends, document, now, report)
     backends.search.upsert([summarize(document)])
     report.outcome = "refreshed"
     return document
+
+
+@dataclass
+class _Decision:
+    """What the last decision of a conditional write was: a new document, or the stored one
+    kept (`skipped` says why)."""
+
+    document: DigitalMembership | None = None
+    skipped: str | None = None
+
+    def keep(self, existing: DigitalMembership | None, read_at: datetime) -> bool:
+        """Keep an invitee (it lives in the document store only) and a document built from a
+        newer SoR read than ours."""
+        self.document, self.skipped = existing, None
+        if existing is not None and existing.meta.mode is not MembershipMode.FULL:
+            self.skipped = "digital-only"
+        elif read_is_stale(existing, read_at):
+            self.skipped = "stale-read"
+        return self.skipped is not None
+
+    def result(self) -> DigitalMembership:
+        if self.document is None:
+            raise MembershipNotFound("the membership has no document to keep")
+        return self.document
 
 
 def _index_codes(
@@ -182,26 +216,39 @@ def _report_conflicts(
     )
 
 
-def _remove(backends: Backends, program: str, number: str, now: datetime, report: _Report) -> None:
+def _remove(
+    backends: Backends,
+    program: str,
+    number: str,
+    now: datetime,
+    read_at: datetime,
+    report: _Report,
+) -> DigitalMembership:
     """The SoR no longer has the membership: mark the document, release its SoR codes and
-    take it out of search. Nothing is deleted: its redemptions and ledger stay on record."""
-    report.outcome = "not-found"
+    take it out of search. Nothing is deleted: its redemptions and ledger stay on record.
+    Raises MembershipNotFound, unless the document is an invitee's (digital only)."""
+    decision = _Decision()
 
     def decide(current: StoredDocument | None) -> JsonDocument | None:
-        if current is None:
+        existing = load(DigitalMembership, current) if current else None
+        if existing is None or decision.keep(existing, read_at):
             return None
-        existing = DigitalMembership.model_validate(current.body)
-        return mark_removed(existing, now).model_dump(mode="json", by_alias=True)
+        decision.document = mark_removed(existing, now, read_at)
+        return decision.document.model_dump(mode="json", by_alias=True)
 
-    if update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide):
-        report.outcome = "removed"
-    released = release_codes(
-        backends.documents, program, number, _indexed_sor_codes(backends, program, number)
-    )
+    update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
+    if decision.skipped:  # an invitee, or a newer read found the membership after all
+        report.outcome = decision.skipped
+        return decision.result()
+    report.outcome = "not-found" if decision.document is None else "removed"
+    stale = _indexed_sor_codes(backends, program, number)
+    released = release_codes(backends.documents, program, number, stale)
     if released:
         report.details["codesReleased"] = released
     backends.search.delete(program, number)
-    log.warning("membership %s/%s is gone from the SoR: marked removed", program, number)
+    if decision.document is not None:
+        log.warning("membership %s/%s is gone from the SoR: marked removed", program, number)
+    raise MembershipNotFound(f"no membership {number} in program {program}")
 
 
 def _log(

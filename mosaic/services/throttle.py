@@ -1,13 +1,13 @@
 """Throttling guesses of short codes (5-digit activation codes, PINs).
 
-Two budgets, both over a sliding window (domain.throttling):
-- per client, across every program: each attempt is counted atomically *before* its code is
-  looked at, so parallel guesses cannot pass between a check and a record; an attempt that
-  succeeds, or that the service could not answer, is given back;
-- per program, failures from all clients: a ceiling far above what members mistyping
-  produce, which keeps guessing from many addresses slow.
-Counters are small documents of per-bucket counts, one per window-long page, that expire
-(ttl) once they cannot matter any more.
+Two budgets over a sliding window (domain.throttling), each taken by an atomic increment
+*before* the code is looked at, so parallel guesses cannot pass between a check and a record:
+- per client, across every program: a few wrong codes per window;
+- per program, from all clients: a ceiling far above what members mistyping produce, which
+  keeps guessing from many addresses slow.
+An attempt whose code opened a membership is given back to both; any other stays counted,
+also one the service could not answer (else an SoR outage would make guessing free).
+Counters are small documents of per-bucket counts, one per window-long page, that expire.
 """
 
 from __future__ import annotations
@@ -24,97 +24,96 @@ from mosaic.ports.documents import Container
 from mosaic.services.backends import Backends
 from mosaic.services.documents import read_or_none
 
-CLIENTS_PARTITION = "_throttle"
-"""Client counters span programs, so they live outside every program's partition."""
+CLIENT_PARTITIONS = "0123456789abcdef"
+"""Client counters span programs; spread over 16 partitions by digest, not one hot one."""
 log = logging.getLogger("mosaic.throttle")
 
 
 @dataclass(frozen=True)
-class Attempt:
-    scope: str
-    program: str
-    client: str | None
-    """The client's throttling key; None when the request carried no address."""
-    bucket: int
-    """The bucket the attempt was counted in."""
-
-
-@dataclass(frozen=True)
-class _Counter:
-    """One budget's counts: a document per page of buckets, in one partition."""
+class Budget:
+    """One counter: documents `<name>:<page>` in one partition, and how much it allows."""
 
     partition: str
     name: str
+    allowed: int
+    refusal: str
 
     def id(self, page: int) -> str:
         return f"{self.name}:{page}"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt counted against these budgets, in this bucket."""
+
+    budgets: tuple[Budget, ...]
+    bucket: int
+
+
 def admit(backends: Backends, scope: str, program: str, address: str | None) -> Attempt:
-    """Count one attempt, or refuse it (TooManyAttempts, nothing counted) when the client
-    or the program has used up its budget."""
-    policy, now = backends.login_policy, backends.wall_clock.now().timestamp()
+    """Count one attempt against the program's and the client's budgets, or refuse it
+    (TooManyAttempts, nothing left counted) when either is used up."""
+    policy = backends.login_policy
     window = SlidingWindow(policy.window_seconds)
-    bucket = window.bucket(now)
-    ceiling = policy.program_failures_allowed
-    program_buckets = _buckets(backends, _program_counter(scope, program), window, bucket)
-    if window.count(program_buckets, now) >= ceiling:
-        wait = window.seconds_until_room(program_buckets, now, ceiling)
-        log.warning("%s refused: program %s over its failure ceiling", scope, program)
-        raise TooManyAttempts(
-            f"too many failed attempts in this program; try again in {wait} s",
-            retry_after_seconds=wait,
+    now = backends.wall_clock.now().timestamp()
+    budgets = [
+        Budget(
+            program,
+            f"throttle:{scope}:program",
+            policy.program_failures_allowed,
+            "too many failed attempts in this program",
         )
+    ]
     if address is None:
         _complain_about_missing_address()
-        return Attempt(scope, program, None, bucket)
-    key = client_key(address)
-    counter = _client_counter(scope, key)
-    counted = _add(backends, counter, window, bucket, 1)
-    client_buckets = _buckets(backends, counter, window, bucket)
-    # The increment's own answer orders parallel attempts exactly; a later read would let
-    # two of them see each other and both be refused.
-    client_buckets[bucket] = counted
-    allowed = policy.failures_allowed
-    if window.count(client_buckets, now) > allowed:
-        _add(backends, counter, window, bucket, -1)
-        client_buckets[bucket] -= 1
-        wait = window.seconds_until_room(client_buckets, now, allowed)
-        log.warning("%s refused: client %s over its budget (%s)", scope, _digest(key), program)
-        raise TooManyAttempts(
-            f"too many failed attempts from this client; try again in {wait} s",
-            retry_after_seconds=wait,
+    else:
+        digest = _digest(client_key(address))
+        budgets.append(
+            Budget(
+                f"_throttle-{digest[0]}",
+                f"throttle:{scope}:client:{digest}",
+                policy.failures_allowed,
+                "too many failed attempts from this client",
+            )
         )
-    return Attempt(scope, program, key, bucket)
+    attempt = Attempt((), window.bucket(now))
+    for budget in budgets:
+        try:
+            _take(backends, budget, window, now)
+        except TooManyAttempts:
+            forgive(backends, attempt)
+            log.warning("%s refused (%s): %s", scope, program, budget.refusal)
+            raise
+        attempt = Attempt((*attempt.budgets, budget), attempt.bucket)
+    return attempt
 
 
 def forgive(backends: Backends, attempt: Attempt) -> None:
-    """The attempt succeeded (or was not answered): it does not count against the client."""
-    if attempt.client is not None:
-        window = SlidingWindow(backends.login_policy.window_seconds)
-        _add(backends, _client_counter(attempt.scope, attempt.client), window, attempt.bucket, -1)
-
-
-def failed(backends: Backends, attempt: Attempt) -> None:
-    """The attempt was a wrong code: it stays on the client and counts for the program."""
+    """The attempt's code opened a membership: it does not count against any budget."""
     window = SlidingWindow(backends.login_policy.window_seconds)
-    bucket = window.bucket(backends.wall_clock.now().timestamp())
-    _add(backends, _program_counter(attempt.scope, attempt.program), window, bucket, 1)
+    for budget in attempt.budgets:
+        _add(backends, budget, window, attempt.bucket, -1)
 
 
-def _client_counter(scope: str, key: str) -> _Counter:
-    return _Counter(CLIENTS_PARTITION, f"throttle:{scope}:client:{_digest(key)}")
+def _take(backends: Backends, budget: Budget, window: SlidingWindow, now: float) -> None:
+    bucket = window.bucket(now)
+    counted = _add(backends, budget, window, bucket, 1)
+    buckets = _buckets(backends, budget, window, bucket)
+    # The increment's own answer orders parallel attempts exactly; a later read would let
+    # two of them see each other and both be refused.
+    buckets[bucket] = counted
+    if window.count(buckets, now) > budget.allowed:
+        _add(backends, budget, window, bucket, -1)
+        buckets[bucket] -= 1
+        wait = window.seconds_until_room(buckets, now, budget.allowed)
+        raise TooManyAttempts(f"{budget.refusal}; try again in {wait} s", wait)
 
 
-def _program_counter(scope: str, program: str) -> _Counter:
-    return _Counter(program, f"throttle:{scope}:program")
-
-
-def _add(backends: Backends, counter: _Counter, window: SlidingWindow, bucket: int, n: int) -> int:
+def _add(backends: Backends, budget: Budget, window: SlidingWindow, bucket: int, n: int) -> int:
     return backends.documents.increment(
         Container.SYSTEM,
-        counter.partition,
-        counter.id(window.page(bucket)),
+        budget.partition,
+        budget.id(window.page(bucket)),
         f"b{bucket}",
         n,
         initial={"kind": "throttle"},
@@ -123,13 +122,13 @@ def _add(backends: Backends, counter: _Counter, window: SlidingWindow, bucket: i
 
 
 def _buckets(
-    backends: Backends, counter: _Counter, window: SlidingWindow, bucket: int
+    backends: Backends, budget: Budget, window: SlidingWindow, bucket: int
 ) -> dict[int, int]:
     """The bucket counts of the page `bucket` is on and of the page before."""
     page = window.page(bucket)
     counts: dict[int, int] = {}
-    for id in (counter.id(page - 1), counter.id(page)):
-        found = read_or_none(backends.documents, Container.SYSTEM, counter.partition, id)
+    for id in (budget.id(page - 1), budget.id(page)):
+        found = read_or_none(backends.documents, Container.SYSTEM, budget.partition, id)
         for field, value in (found.body if found else {}).items():
             if field.startswith("b") and field[1:].isdigit() and isinstance(value, int):
                 counts[int(field[1:])] = value
@@ -148,7 +147,8 @@ _last_complaint = [0.0]
 
 def _complain_about_missing_address() -> None:
     """No client address means the front end is misconfigured: every such request would
-    share one budget (so one guesser locks out all) or none. Said loudly, once a minute."""
+    share one budget (so one guesser locks out all) or none. Said loudly, once a minute
+    per process (the lock and time are only this log line's rate limit)."""
     with _complaints:
         if time.monotonic() - _last_complaint[0] < 60:
             return

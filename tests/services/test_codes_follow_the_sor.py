@@ -1,17 +1,23 @@
 """The code index follows the SoR: superseded codes stop working, codes are never taken
 over, a membership gone from the SoR is marked and its codes released."""
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from mosaic.adapters.clock import FixedClock
 from mosaic.adapters.sor import schema as t
+from mosaic.domain.building import build_membership
 from mosaic.domain.errors import MembershipNotFound, UnknownActivationCode
+from mosaic.domain.membership import MembershipMode
 from mosaic.ports.documents import Container, DocumentNotFound
 from mosaic.services.login import login_member
 from mosaic.services.refresh import MEMBERSHIP_REFRESH_QUEUE, RefreshReason, refresh_membership
 from tests.factories import (
+    NOW,
     embedded_backends,
     insert_member,
     sor_engine,
@@ -146,3 +152,72 @@ def test_membership_never_digital_and_gone_is_logged_not_found(tmp_path, engine)
         refresh_membership(backends, "SIAM", "SIAM-0000404", RefreshReason.UPDATE)
     [logged] = _refresh_log(backends, "SIAM-0000404")
     assert logged["outcome"] == "not-found"
+
+
+def test_a_refresh_that_read_the_sor_before_a_newer_one_does_not_overwrite_it(tmp_path, engine):
+    insert_member(engine)
+    wall_clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=wall_clock)
+    refresh_membership(backends, "SIAM", NUMBER, RefreshReason.UPDATE)
+    stale_read = backends.sor.membership_record(
+        "SIAM", NUMBER, history_since=NOW - timedelta(days=365)
+    )
+    wall_clock.advance(timedelta(seconds=5))
+    _set_code(engine, NUMBER, "67890")
+    refresh_membership(backends, "SIAM", NUMBER, RefreshReason.UPDATE)
+
+    # A slower refresh that read the SoR before the change writes now.
+    class FrozenSor:
+        def membership_record(self, *args, **kwargs):
+            return stale_read
+
+        def __getattr__(self, name):
+            return getattr(backends.sor, name)
+
+    slow = replace(backends, sor=FrozenSor(), wall_clock=FixedClock(NOW + timedelta(seconds=1)))
+    kept = refresh_membership(slow, "SIAM", NUMBER, RefreshReason.LOGIN)
+
+    assert kept.membership.activation_code == "67890"
+    with pytest.raises(UnknownActivationCode):
+        login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    outcomes = [e["outcome"] for e in _refresh_log(backends, NUMBER)]
+    assert "stale-read" in outcomes
+
+
+def test_a_deletion_read_before_a_newer_refresh_does_not_remove_the_member(tmp_path, engine):
+    insert_member(engine)
+    wall_clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=wall_clock)
+    wall_clock.advance(timedelta(seconds=5))
+    refresh_membership(backends, "SIAM", NUMBER, RefreshReason.UPDATE)
+
+    class EmptySor:
+        def membership_record(self, *args, **kwargs):
+            return None
+
+        def __getattr__(self, name):
+            return getattr(backends.sor, name)
+
+    slow = replace(backends, sor=EmptySor(), wall_clock=FixedClock(NOW + timedelta(seconds=1)))
+    refresh_membership(slow, "SIAM", NUMBER, RefreshReason.UPDATE)
+
+    stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", NUMBER).body
+    assert stored["membership"]["status"] == "active"
+    assert login_member(backends, "SIAM", "12345", None, "10.0.0.1").membership.id == NUMBER
+
+
+def test_refreshing_an_invitee_leaves_it_alone(tmp_path, engine):
+    backends = embedded_backends(tmp_path, engine=engine)
+    invitee = build_membership(
+        sor_record(membership=sor_membership(membership_number="SIAM-I000001")), None, NOW
+    )
+    invitee.meta.mode = MembershipMode.INVITEE
+    backends.documents.create(Container.MEMBERSHIPS, invitee.model_dump(mode="json", by_alias=True))
+
+    kept = refresh_membership(backends, "SIAM", "SIAM-I000001", RefreshReason.DEVICE)
+
+    assert kept.membership.status.value == "active"
+    stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-I000001").body
+    assert stored["membership"]["status"] == "active"
+    [logged] = _refresh_log(backends, "SIAM-I000001")
+    assert logged["outcome"] == "digital-only"

@@ -7,11 +7,15 @@ from datetime import timedelta
 import pytest
 
 from mosaic.adapters.clock import FixedClock
-from mosaic.domain.errors import TooManyAttempts, UnknownActivationCode
+from mosaic.domain.errors import (
+    SystemOfRecordUnavailable,
+    TooManyAttempts,
+    UnknownActivationCode,
+)
 from mosaic.ports.documents import Container
 from mosaic.services.backends import LoginPolicy
 from mosaic.services.login import login_member
-from mosaic.services.throttle import CLIENTS_PARTITION
+from mosaic.services.throttle import CLIENT_PARTITIONS
 from tests.factories import NOW, embedded_backends, insert_member, sor_engine
 
 
@@ -127,8 +131,46 @@ def test_requests_without_a_client_address_do_not_share_one_bucket(tmp_path, eng
 def test_throttle_counters_expire(tmp_path, engine):
     backends = _backends(tmp_path, engine)
     _fail(backends, "203.0.113.9")
-    counters = backends.documents.query(Container.SYSTEM, CLIENTS_PARTITION)
+    counters = [
+        c
+        for p in CLIENT_PARTITIONS
+        for c in backends.documents.query(Container.SYSTEM, f"_throttle-{p}")
+    ]
     programs = backends.documents.query(Container.SYSTEM, "SIAM")
     assert counters
     assert programs
     assert all(0 < c.body["ttl"] <= 2 * 900 + 60 for c in [*counters, *programs])
+
+
+def test_guesses_while_the_sor_is_down_still_count(tmp_path, engine):
+    backends = _backends(tmp_path, engine)
+    engine.dispose()
+    (tmp_path / "sor.sqlite").unlink()  # codes not yet digital can only be answered by the SoR
+    for n in range(3):
+        with pytest.raises(SystemOfRecordUnavailable):
+            login_member(backends, "SIAM", f"{70000 + n}", None, "203.0.113.9")
+    with pytest.raises(TooManyAttempts):
+        login_member(backends, "SIAM", "70009", None, "203.0.113.9")
+
+
+def test_parallel_guesses_from_many_addresses_get_at_most_the_program_ceiling(tmp_path, engine):
+    backends = _backends(tmp_path, engine, program_failures_allowed=10)
+    barrier = threading.Barrier(30)
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        barrier.wait()
+        try:
+            login_member(backends, "SIAM", f"{60000 + n}", None, f"198.51.100.{n}")
+        except UnknownActivationCode:
+            outcomes.append("unknown")
+        except TooManyAttempts:
+            outcomes.append("throttled")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("unknown") == 10
+    assert outcomes.count("throttled") == 20
