@@ -62,7 +62,13 @@ class StaleDocument(DocumentStoreError):
 
 
 class DocumentStore(Protocol):
-    """Every body carries `id` and `program` (the partition key)."""
+    """Every body carries `id` and `program` (the partition key).
+
+    Expiry, as Cosmos DB's time to live: a body with a top-level `ttl` (a positive number of
+    seconds; -1 or none: never) expires `ttl` seconds after its last write. An expired document
+    is gone for every operation: read and query do not find it, create takes its place,
+    replace and delete see it missing. It may stay on disk until `purge_expired`.
+    """
 
     def read(self, container: Container, program: str, id: str) -> StoredDocument:
         """Point read; raises DocumentNotFound."""
@@ -101,6 +107,11 @@ class DocumentStore(Protocol):
         `{id, program, **initial, field: delta}`, with `ttl` when given (`initial` must not
         name `id` or `program`). Every call is one write with a new etag; no increment is lost
         to a concurrent one. Raises ValueError when the field holds anything but an integer."""
+        ...
+
+    def purge_expired(self) -> int:
+        """Removes expired documents for good; returns how many. A store whose service deletes
+        them itself (Cosmos DB) does nothing and returns 0."""
         ...
 
     def query(

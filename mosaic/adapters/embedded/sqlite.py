@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +16,15 @@ class SqliteDatabase:
     file locks. Writes that depend on a read go through `transaction()` (BEGIN IMMEDIATE), so
     the write lock is taken before the read and no other writer can slip in between."""
 
-    def __init__(self, path: Path, schema: Iterable[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        schema: Iterable[str],
+        *,
+        migrate: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
+        """Opens the file and, in one transaction, runs `migrate` (which brings a file of an
+        older layout up to date) and then the `schema` statements (each idempotent)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._connection = sqlite3.connect(
@@ -25,6 +33,8 @@ class SqliteDatabase:
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
         with self.transaction() as connection:
+            if migrate is not None:
+                migrate(connection)
             for statement in schema:
                 connection.execute(statement)
 
