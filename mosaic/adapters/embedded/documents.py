@@ -6,10 +6,16 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mosaic.adapters.embedded.document_queries import (
+    LIVE,
+    Query,
+    drop_undeclared_indexes,
+    index_statements,
+)
 from mosaic.adapters.embedded.sqlite import SqliteDatabase
 from mosaic.ports.documents import (
     Container,
@@ -17,8 +23,11 @@ from mosaic.ports.documents import (
     DocumentNotFound,
     JsonDocument,
     JsonScalar,
+    OrderBy,
+    Page,
     StaleDocument,
     StoredDocument,
+    Where,
     field_path,
 )
 
@@ -26,20 +35,20 @@ _TABLE = """CREATE TABLE IF NOT EXISTS documents (
     container TEXT NOT NULL,
     program TEXT NOT NULL,
     id TEXT NOT NULL,
-    body TEXT NOT NULL,
     etag TEXT NOT NULL,
     updated REAL NOT NULL,
     expires REAL,
+    body TEXT NOT NULL,
     UNIQUE (container, program, id)
 )"""
 _SCHEMA = (
     _TABLE,
     "CREATE INDEX IF NOT EXISTS documents_expires ON documents (expires) WHERE expires IS NOT NULL",
+    *index_statements(),
 )
 # Cosmos DB refuses these in an id; refusing them here keeps the two adapters interchangeable.
 _FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")
 _KEY = "container = :container AND program = :program AND id = :id"
-_LIVE = "(expires IS NULL OR expires > :now)"
 _INSERT = (
     "INSERT INTO documents (container, program, id, body, etag, updated, expires) "
     "VALUES (:container, :program, :id, :body, :etag, :now, :expires) "
@@ -66,7 +75,7 @@ class SqliteDocumentStore:
         key = {"container": container, "program": program, "id": id, "now": self._now()}
         with self._db.connect() as connection:
             row = connection.execute(
-                f"SELECT body, etag FROM documents WHERE {_KEY} AND {_LIVE}", key
+                f"SELECT body, etag FROM documents WHERE {_KEY} AND {LIVE}", key
             ).fetchone()
         if row is None:
             raise DocumentNotFound(f"{container}/{program}/{id}")
@@ -88,7 +97,7 @@ class SqliteDocumentStore:
         with self._db.transaction() as connection:
             changed = connection.execute(
                 "UPDATE documents SET body = :body, etag = :etag, updated = :now, "
-                f"expires = :expires WHERE {_KEY} AND {_LIVE} AND etag = :if_match",
+                f"expires = :expires WHERE {_KEY} AND {LIVE} AND etag = :if_match",
                 row | {"if_match": if_match},
             ).rowcount
             if not changed:
@@ -105,7 +114,7 @@ class SqliteDocumentStore:
         self, container: Container, program: str, id: str, *, if_match: str | None = None
     ) -> None:
         key = {"container": container, "program": program, "id": id, "now": self._now()}
-        condition = f"{_KEY} AND {_LIVE}"
+        condition = f"{_KEY} AND {LIVE}"
         if if_match is not None:
             condition, key["if_match"] = f"{condition} AND etag = :if_match", if_match
         with self._db.transaction() as connection:
@@ -179,23 +188,75 @@ class SqliteDocumentStore:
         container: Container,
         program: str,
         *,
+        where: Sequence[Where] = (),
         equals: Mapping[str, JsonScalar] | None = None,
+        order_by: OrderBy | None = None,
         limit: int | None = None,
     ) -> list[StoredDocument]:
-        if limit is not None and limit < 0:
+        where = [*where, *(Where(path, "=", value) for path, value in (equals or {}).items())]
+        if limit is None:
+            return list(self.iterate(container, program, where=where, order_by=order_by))
+        if limit < 0:
             raise ValueError("limit must not be negative")
-        conditions = ["container = ?", "program = ?", "(expires IS NULL OR expires > ?)"]
-        parameters: list[Any] = [container, program, self._now()]
-        for path, value in (equals or {}).items():
-            condition, values = _equals(_json_path(path), value)
-            conditions.append(condition)
-            parameters.extend(values)
-        sql = f"SELECT body, etag FROM documents WHERE {' AND '.join(conditions)} ORDER BY id"
+        if limit == 0:
+            return []
+        return self.page(
+            container, program, where=where, order_by=order_by, page_size=limit
+        ).documents
+
+    def page(
+        self,
+        container: Container,
+        program: str,
+        *,
+        where: Sequence[Where] = (),
+        order_by: OrderBy | None = None,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        """Reads one row past the page, so the last page says so (no continuation)."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        query = Query(container, program, where, order_by, self._now())
+        statements, parameters = query.page(continuation), query.parameters
+        rows: list[tuple[str, str, str, Any]] = []
         with self._db.connect() as connection:
-            rows = connection.execute(
-                f"{sql} LIMIT ?", [*parameters, -1 if limit is None else limit]
+            for statement in statements:
+                parameters["limit"] = page_size + 1 - len(rows)
+                rows += connection.execute(statement, parameters).fetchall()
+                if len(rows) > page_size:
+                    break
+        more, rows = len(rows) > page_size, rows[:page_size]
+        documents = [StoredDocument(json.loads(body), etag) for body, etag, _, _ in rows]
+        return Page(documents, query.continuation(*rows[-1][2:]) if more else None)
+
+    def iterate(
+        self,
+        container: Container,
+        program: str,
+        *,
+        where: Sequence[Where] = (),
+        order_by: OrderBy | None = None,
+        page_size: int = 100,
+    ) -> Iterator[StoredDocument]:
+        continuation: str | None = None
+        while True:
+            page = self.page(
+                container,
+                program,
+                where=where,
+                order_by=order_by,
+                page_size=page_size,
+                continuation=continuation,
             )
-            return [StoredDocument(body=json.loads(body), etag=etag) for body, etag in rows]
+            yield from page.documents
+            if (continuation := page.continuation) is None:
+                return
+
+    def count(self, container: Container, program: str, *, where: Sequence[Where] = ()) -> int:
+        query = Query(container, program, where, None, self._now())
+        with self._db.connect() as connection:
+            return int(connection.execute(query.count(), query.parameters).fetchone()[0])
 
 
 def _stored(row: Mapping[str, Any]) -> StoredDocument:
@@ -204,7 +265,7 @@ def _stored(row: Mapping[str, Any]) -> StoredDocument:
 
 def _raise_missing_or_stale(connection: sqlite3.Connection, key: Mapping[str, Any]) -> None:
     name = f"{key['container']}/{key['program']}/{key['id']}"
-    if connection.execute(f"SELECT 1 FROM documents WHERE {_KEY} AND {_LIVE}", key).fetchone():
+    if connection.execute(f"SELECT 1 FROM documents WHERE {_KEY} AND {LIVE}", key).fetchone():
         raise StaleDocument(f"{name} was written since it was read")
     raise DocumentNotFound(name)
 
@@ -215,6 +276,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
     SQLite advises against WITHOUT ROWID for rows of more than a few hundred bytes, and a
     membership is kilobytes: the table is rebuilt as a rowid table, `expires` filled from
     each body's `ttl` counted from its last write."""
+    drop_undeclared_indexes(connection)
     columns = [row[1] for row in connection.execute("PRAGMA table_info(documents)")]
     if not columns or "expires" in columns:
         return
@@ -241,17 +303,3 @@ def _increment_path(field: str, delta: int, initial: Mapping[str, JsonScalar] | 
 
 def _json_path(dotted: str) -> str:
     return "$" + "".join(f'."{segment}"' for segment in field_path(dotted))
-
-
-def _equals(path: str, value: JsonScalar) -> tuple[str, list[Any]]:
-    """JSON equality, not SQLite's: true is not 1, "1" is not 1, null is not a missing field."""
-    if value is None:
-        return "json_type(body, ?) = 'null'", [path]
-    if isinstance(value, bool):
-        return "json_type(body, ?) = ?", [path, "true" if value else "false"]
-    if isinstance(value, int | float):
-        return (
-            "json_type(body, ?) IN ('integer', 'real') AND json_extract(body, ?) = ?",
-            [path, path, value],
-        )
-    return "json_type(body, ?) = 'text' AND json_extract(body, ?) = ?", [path, path, value]
