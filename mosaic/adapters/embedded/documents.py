@@ -73,7 +73,7 @@ class SqliteDocumentStore:
 
     def read(self, container: Container, program: str, id: str) -> StoredDocument:
         key = {"container": container, "program": program, "id": id, "now": self._now()}
-        with self._db.connect() as connection:
+        with self._db.reader() as connection:
             row = connection.execute(
                 f"SELECT body, etag FROM documents WHERE {_KEY} AND {LIVE}", key
             ).fetchone()
@@ -220,7 +220,7 @@ class SqliteDocumentStore:
         query = Query(container, program, where, order_by, self._now())
         statements, parameters = query.page(continuation), query.parameters
         rows: list[tuple[str, str, str, Any]] = []
-        with self._db.connect() as connection:
+        with self._db.reader() as connection:
             for statement in statements:
                 parameters["limit"] = page_size + 1 - len(rows)
                 rows += connection.execute(statement, parameters).fetchall()
@@ -255,7 +255,7 @@ class SqliteDocumentStore:
 
     def count(self, container: Container, program: str, *, where: Sequence[Where] = ()) -> int:
         query = Query(container, program, where, None, self._now())
-        with self._db.connect() as connection:
+        with self._db.reader() as connection:
             return int(connection.execute(query.count(), query.parameters).fetchone()[0])
 
 
