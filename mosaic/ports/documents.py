@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -135,6 +135,17 @@ class Page:
 
     documents: list[StoredDocument]
     continuation: str | None
+
+
+def documents_of(page: Callable[[str | None], Page]) -> Iterator[StoredDocument]:
+    """Every document of the pages `page(continuation)` gives, from the first (None) on:
+    the body of an adapter's `iterate`, one page in memory at a time."""
+    continuation: str | None = None
+    while True:
+        current = page(continuation)
+        yield from current.documents
+        if (continuation := current.continuation) is None:
+            return
 
 
 class DocumentStore(Protocol):

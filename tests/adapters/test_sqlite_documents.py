@@ -79,3 +79,18 @@ def test_purge_removes_expired_rows_from_the_file(tmp_path: Path) -> None:
 
     remaining = _rows(tmp_path / "documents.sqlite", "SELECT id FROM documents ORDER BY id")
     assert remaining == [("c",), ("d",)]
+
+
+def test_indexes_of_fields_no_longer_declared_are_dropped_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "documents.sqlite"
+    SqliteDocumentStore(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute('CREATE INDEX "docs0:memberships:old.field" ON documents (program)')
+        connection.execute('CREATE INDEX "docs1:memberships:gone" ON documents (program)')
+    connection.close()
+
+    SqliteDocumentStore(path).close()
+
+    names = {str(name) for (name,) in _rows(path, "SELECT name FROM sqlite_master")}
+    assert "docs1:memberships:membership.status" in names
+    assert not {"docs0:memberships:old.field", "docs1:memberships:gone"} & names

@@ -17,16 +17,29 @@ def doc(program: str, id: str = "R1", **fields: Any) -> dict[str, Any]:
     return {"id": id, "program": program, **fields}
 
 
+def expires_in(
+    seconds: float,
+    store: DocumentStore,
+    clock: Clock,
+    program: str,
+    id: str = "R1",
+    container: Container = LOG,
+) -> dict[str, Any]:
+    """Checks that the document lives `seconds` more, to the last half second; its body."""
+    clock.advance(seconds - 0.5)
+    body = store.read(container, program, id).body
+    clock.advance(0.5)
+    with pytest.raises(DocumentNotFound):
+        store.read(container, program, id)
+    return body
+
+
 def test_a_document_lives_until_its_ttl_has_passed(
     store: DocumentStore, program: str, clock: Clock
 ) -> None:
     store.create(LOG, doc(program, ttl=60))
 
-    clock.advance(59.5)
-    assert store.read(LOG, program, "R1").body["ttl"] == 60
-    clock.advance(0.5)
-    with pytest.raises(DocumentNotFound):
-        store.read(LOG, program, "R1")
+    assert expires_in(60, store, clock, program) == doc(program, ttl=60)
 
 
 @pytest.mark.parametrize("fields", [{}, {"ttl": -1}, {"ttl": None}])
@@ -55,11 +68,7 @@ def test_the_ttl_counts_from_the_last_write(
     clock.advance(50)
     store.replace(LOG, doc(program, ttl=60, n=2), if_match=created.etag)
 
-    clock.advance(50)
-    assert store.read(LOG, program, "R1").body["n"] == 2
-    clock.advance(10)
-    with pytest.raises(DocumentNotFound):
-        store.read(LOG, program, "R1")
+    assert expires_in(60, store, clock, program)["n"] == 2
 
 
 def test_an_expired_document_is_missing_for_every_operation(
@@ -123,11 +132,7 @@ def test_increment_of_a_live_counter_keeps_its_ttl_and_restarts_it(
     clock.advance(50)
     store.increment(system, program, "hits", "count", ttl=5)
 
-    clock.advance(50)
-    assert store.read(system, program, "hits").body["count"] == 2
-    clock.advance(10)
-    with pytest.raises(DocumentNotFound):
-        store.read(system, program, "hits")
+    assert expires_in(60, store, clock, program, "hits", system)["count"] == 2
 
 
 def test_purging_leaves_live_documents_alone(

@@ -123,7 +123,7 @@ class Query:
         # The container is SQL text, so that the planner can use its partial indexes.
         scope = [f"container = '{container}'", "program = :program", LIVE]
         on_key = [w for w in where if w.path == order.path]
-        others = conditions([w for w in where if w not in on_key], self.parameters, "w")
+        others = conditions([w for w in where if w.path != order.path], self.parameters, "w")
         self._where = " AND ".join(scope + others)
         self._on_key = " AND ".join(["1", *conditions(on_key, self.parameters, "k")])
 

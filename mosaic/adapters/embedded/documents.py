@@ -28,6 +28,7 @@ from mosaic.ports.documents import (
     StaleDocument,
     StoredDocument,
     Where,
+    documents_of,
     field_path,
 )
 
@@ -239,9 +240,8 @@ class SqliteDocumentStore:
         order_by: OrderBy | None = None,
         page_size: int = 100,
     ) -> Iterator[StoredDocument]:
-        continuation: str | None = None
-        while True:
-            page = self.page(
+        return documents_of(
+            lambda continuation: self.page(
                 container,
                 program,
                 where=where,
@@ -249,9 +249,7 @@ class SqliteDocumentStore:
                 page_size=page_size,
                 continuation=continuation,
             )
-            yield from page.documents
-            if (continuation := page.continuation) is None:
-                return
+        )
 
     def count(self, container: Container, program: str, *, where: Sequence[Where] = ()) -> int:
         query = Query(container, program, where, None, self._now())
