@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, Literal, Protocol
 
 JsonDocument = dict[str, Any]
 JsonScalar = str | int | float | bool | None
@@ -31,6 +32,30 @@ class Container(StrEnum):
     SOR_REQUESTS = "sorRequests"
     REFRESH_LOG = "refreshLog"
     SYSTEM = "system"
+    IDEMPOTENCY = "idempotency"
+
+
+# The fields a query may order by, and that each adapter indexes (SQLite: an expression index
+# per field; Cosmos DB: composite indexes (field, id) both ways, which ORDER BY field, id
+# needs). A query may filter on any field; one on a field not declared here scans.
+INDEXED_FIELDS: Mapping[Container, tuple[str, ...]] = MappingProxyType(
+    {
+        Container.MEMBERSHIPS: (
+            "membership.activationCode",
+            "membership.cardNumber",
+            "membership.status",
+            "meta.mode",
+            "meta.lastRefresh",
+            "meta.sorVersion",
+            "loyalty.nextExpiry",
+            "loyalty.tier",
+        ),
+        Container.REFRESH_LOG: ("key", "outcome", "started"),
+        Container.SOR_REQUESTS: ("status", "nextAttemptAt", "createdAt", "membershipNumber"),
+        Container.SYSTEM: ("kind",),
+        Container.CODES: ("membershipNumber",),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +86,76 @@ class StaleDocument(DocumentStoreError):
     """A conditional write found another etag: someone wrote since the read."""
 
 
+Operator = Literal["=", "<", "<=", ">", ">="]
+_OPERATORS = frozenset(("=", "<", "<=", ">", ">="))
+
+
+@dataclass(frozen=True)
+class Where:
+    """One condition of a query, `Where("loyalty.nextExpiry", "<=", "2024-05-31")`; a query's
+    conditions all hold. Values compare as JSON values, as in Cosmos DB: a string only with
+    strings, a number only with numbers (1 equals 1.0), so "1" is not 1 and true is not 1.
+    `=` takes any scalar (None matches a JSON null, never a missing field); a range takes a
+    string or a number. Raises ValueError on a bad path, operator or value."""
+
+    path: str
+    op: Operator
+    value: JsonScalar
+
+    def __post_init__(self) -> None:
+        field_path(self.path)
+        if self.op not in _OPERATORS:
+            raise ValueError(f"not an operator: {self.op!r}")
+        ranged = isinstance(self.value, str | int | float) and not isinstance(self.value, bool)
+        if self.op != "=" and not ranged:
+            raise ValueError(f"a range compares strings or numbers, not {self.value!r}")
+
+
+@dataclass(frozen=True)
+class OrderBy:
+    """Documents ordered by a field, then by `id` in the same direction. The field is `id` or
+    one of the container's INDEXED_FIELDS. Documents without the field come first ascending,
+    last descending; numbers come before strings; where other types (booleans, null, arrays,
+    objects) fall is the adapter's own."""
+
+    path: str = "id"
+    descending: bool = False
+
+    def check(self, container: Container) -> None:
+        if self.path != "id" and self.path not in INDEXED_FIELDS.get(container, ()):
+            raise ValueError(
+                f"{container} can be ordered by id or an indexed field, not {self.path!r}"
+            )
+
+
+@dataclass(frozen=True)
+class Page:
+    """At most the page size of documents, and the token that fetches the next page: None
+    when there are no more. A page may hold fewer documents than asked while more follow."""
+
+    documents: list[StoredDocument]
+    continuation: str | None
+
+
+def documents_of(page: Callable[[str | None], Page]) -> Iterator[StoredDocument]:
+    """Every document of the pages `page(continuation)` gives, from the first (None) on:
+    the body of an adapter's `iterate`, one page in memory at a time."""
+    continuation: str | None = None
+    while True:
+        current = page(continuation)
+        yield from current.documents
+        if (continuation := current.continuation) is None:
+            return
+
+
 class DocumentStore(Protocol):
-    """Every body carries `id` and `program` (the partition key)."""
+    """Every body carries `id` and `program` (the partition key).
+
+    Expiry, as Cosmos DB's time to live: a body with a top-level `ttl` (a positive number of
+    seconds; -1 or none: never) expires `ttl` seconds after its last write. An expired document
+    is gone for every operation: read and query do not find it, create takes its place,
+    replace and delete see it missing. It may stay on disk until `purge_expired`.
+    """
 
     def read(self, container: Container, program: str, id: str) -> StoredDocument:
         """Point read; raises DocumentNotFound."""
@@ -103,13 +196,54 @@ class DocumentStore(Protocol):
         to a concurrent one. Raises ValueError when the field holds anything but an integer."""
         ...
 
+    def purge_expired(self) -> int:
+        """Removes expired documents for good; returns how many. A store whose service deletes
+        them itself (Cosmos DB) does nothing and returns 0."""
+        ...
+
     def query(
         self,
         container: Container,
         program: str,
         *,
+        where: Sequence[Where] = (),
         equals: Mapping[str, JsonScalar] | None = None,
+        order_by: OrderBy | None = None,
         limit: int | None = None,
     ) -> list[StoredDocument]:
-        """Documents of one program whose fields (dotted paths) equal the values, by id."""
+        """The first `limit` documents of one program that meet every condition, in order
+        (by id unless told). `equals={path: value}` is short for `Where(path, "=", value)`.
+        Without a limit every match is loaded: use `iterate` where there may be many."""
+        ...
+
+    def page(
+        self,
+        container: Container,
+        program: str,
+        *,
+        where: Sequence[Where] = (),
+        order_by: OrderBy | None = None,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        """One page of the matches; pass its `continuation` back, with the same query, for the
+        next. Paging resumes after the last document returned (keyset, never an offset), so
+        documents written meanwhile neither shift the pages nor repeat a document whose sort
+        field did not change. Raises ValueError on a token of another query."""
+        ...
+
+    def iterate(
+        self,
+        container: Container,
+        program: str,
+        *,
+        where: Sequence[Where] = (),
+        order_by: OrderBy | None = None,
+        page_size: int = 100,
+    ) -> Iterator[StoredDocument]:
+        """Every match, in order, fetched a page at a time: a caller holds one page at most."""
+        ...
+
+    def count(self, container: Container, program: str, *, where: Sequence[Where] = ()) -> int:
+        """How many documents of one program meet every condition."""
         ...

@@ -1,11 +1,13 @@
 """One fixture per port, parametrized by adapter: a new backend is one more entry per dict.
 
 Each `open_*` fixture is a factory: every call opens one more client on the same backend (for
-SQLite, the same file), as the local host and the CLI do from two processes.
+SQLite, the same file), as the local host and the CLI do from two processes. Document stores
+take the test's `clock`, which a test advances to see documents expire.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,8 +31,22 @@ class Closable(Protocol):
 
 T = TypeVar("T", bound=Closable)
 
-DOCUMENT_STORES: dict[str, Callable[[Path], Closable]] = {
-    "sqlite": lambda directory: SqliteDocumentStore(directory / "documents.db"),
+
+class Clock:
+    """A time source that stands still until a test advances it."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+DOCUMENT_STORES: dict[str, Callable[[Path, Clock], Closable]] = {
+    "sqlite": lambda directory, clock: SqliteDocumentStore(directory / "documents.db", clock),
 }
 QUEUES: dict[str, Callable[[Path], Closable]] = {
     "sqlite": lambda directory: SqliteQueue(directory / "queues.db"),
@@ -55,9 +71,17 @@ def _opener(build: Callable[[Path], T], directory: Path) -> Iterator[Callable[[]
         adapter.close()
 
 
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 @pytest.fixture(params=sorted(DOCUMENT_STORES))
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Closable]]:
-    yield from _opener(DOCUMENT_STORES[request.param], tmp_path)
+def open_store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
+) -> Iterator[Callable[[], Closable]]:
+    build = DOCUMENT_STORES[request.param]
+    yield from _opener(lambda directory: build(directory, clock), tmp_path)
 
 
 @pytest.fixture

@@ -6,10 +6,16 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mosaic.adapters.embedded.document_queries import (
+    LIVE,
+    Query,
+    drop_undeclared_indexes,
+    index_statements,
+)
 from mosaic.adapters.embedded.sqlite import SqliteDatabase
 from mosaic.ports.documents import (
     Container,
@@ -17,92 +23,110 @@ from mosaic.ports.documents import (
     DocumentNotFound,
     JsonDocument,
     JsonScalar,
+    OrderBy,
+    Page,
     StaleDocument,
     StoredDocument,
+    Where,
+    documents_of,
     field_path,
 )
 
+_TABLE = """CREATE TABLE IF NOT EXISTS documents (
+    container TEXT NOT NULL,
+    program TEXT NOT NULL,
+    id TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    updated REAL NOT NULL,
+    expires REAL,
+    body TEXT NOT NULL,
+    UNIQUE (container, program, id)
+)"""
 _SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS documents (
-        container TEXT NOT NULL,
-        program TEXT NOT NULL,
-        id TEXT NOT NULL,
-        body TEXT NOT NULL,
-        etag TEXT NOT NULL,
-        updated REAL NOT NULL,
-        PRIMARY KEY (container, program, id)
-    ) WITHOUT ROWID""",
+    _TABLE,
+    "CREATE INDEX IF NOT EXISTS documents_expires ON documents (expires) WHERE expires IS NOT NULL",
+    *index_statements(),
 )
 # Cosmos DB refuses these in an id; refusing them here keeps the two adapters interchangeable.
 _FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")
-_KEY = "container = ? AND program = ? AND id = ?"
+_KEY = "container = :container AND program = :program AND id = :id"
+_INSERT = (
+    "INSERT INTO documents (container, program, id, body, etag, updated, expires) "
+    "VALUES (:container, :program, :id, :body, :etag, :now, :expires) "
+    "ON CONFLICT (container, program, id) DO UPDATE SET "
+)
+_OVERWRITE = (
+    "body = excluded.body, etag = excluded.etag, updated = excluded.updated, "
+    "expires = excluded.expires"
+)
 
 
 class SqliteDocumentStore:
-    def __init__(self, path: Path) -> None:
-        self._db = SqliteDatabase(path, _SCHEMA)
+    """Documents in one table of a SQLite file. A body's `ttl` sets the `expires` column; an
+    expired row is invisible to every operation and removed by `purge_expired`."""
+
+    def __init__(self, path: Path, time_source: Callable[[], float] = time.time) -> None:
+        self._db = SqliteDatabase(path, _SCHEMA, migrate=_migrate)
+        self._now = time_source
 
     def close(self) -> None:
         self._db.close()
 
     def read(self, container: Container, program: str, id: str) -> StoredDocument:
-        with self._db.connect() as connection:
+        key = {"container": container, "program": program, "id": id, "now": self._now()}
+        with self._db.reader() as connection:
             row = connection.execute(
-                f"SELECT body, etag FROM documents WHERE {_KEY}", (container, program, id)
+                f"SELECT body, etag FROM documents WHERE {_KEY} AND {LIVE}", key
             ).fetchone()
         if row is None:
             raise DocumentNotFound(f"{container}/{program}/{id}")
         return StoredDocument(body=json.loads(row[0]), etag=row[1])
 
     def create(self, container: Container, body: JsonDocument) -> StoredDocument:
-        program, id, text = _prepare(body)
-        etag = _new_etag()
-        try:
-            with self._db.connect() as connection:
-                connection.execute(
-                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
-                    (container, program, id, text, etag, time.time()),
-                )
-        except sqlite3.IntegrityError as error:
-            raise DocumentAlreadyExists(f"{container}/{program}/{id}") from error
-        return StoredDocument(body=json.loads(text), etag=etag)
+        """Takes the place of an expired document of the same id, as Cosmos DB does."""
+        row = self._prepare(container, body)
+        with self._db.connect() as connection:
+            written = connection.execute(
+                f"{_INSERT} {_OVERWRITE} WHERE expires <= :now", row
+            ).rowcount
+        if not written:
+            raise DocumentAlreadyExists(f"{container}/{row['program']}/{row['id']}")
+        return _stored(row)
 
     def replace(self, container: Container, body: JsonDocument, *, if_match: str) -> StoredDocument:
-        program, id, text = _prepare(body)
-        etag = _new_etag()
+        row = self._prepare(container, body)
         with self._db.transaction() as connection:
             changed = connection.execute(
-                f"UPDATE documents SET body = ?, etag = ?, updated = ? WHERE {_KEY} AND etag = ?",
-                (text, etag, time.time(), container, program, id, if_match),
+                "UPDATE documents SET body = :body, etag = :etag, updated = :now, "
+                f"expires = :expires WHERE {_KEY} AND {LIVE} AND etag = :if_match",
+                row | {"if_match": if_match},
             ).rowcount
             if not changed:
-                _raise_missing_or_stale(connection, container, program, id)
-        return StoredDocument(body=json.loads(text), etag=etag)
+                _raise_missing_or_stale(connection, row)
+        return _stored(row)
 
     def upsert(self, container: Container, body: JsonDocument) -> StoredDocument:
-        program, id, text = _prepare(body)
-        etag = _new_etag()
+        row = self._prepare(container, body)
         with self._db.connect() as connection:
-            connection.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (container, program, id) DO UPDATE SET "
-                "body = excluded.body, etag = excluded.etag, updated = excluded.updated",
-                (container, program, id, text, etag, time.time()),
-            )
-        return StoredDocument(body=json.loads(text), etag=etag)
+            connection.execute(f"{_INSERT} {_OVERWRITE}", row)
+        return _stored(row)
 
     def delete(
         self, container: Container, program: str, id: str, *, if_match: str | None = None
     ) -> None:
-        condition, parameters = _KEY, [container, program, id]
+        key = {"container": container, "program": program, "id": id, "now": self._now()}
+        condition = f"{_KEY} AND {LIVE}"
         if if_match is not None:
-            condition, parameters = f"{_KEY} AND etag = ?", [*parameters, if_match]
+            condition, key["if_match"] = f"{condition} AND etag = :if_match", if_match
         with self._db.transaction() as connection:
-            deleted = connection.execute(
-                f"DELETE FROM documents WHERE {condition}", parameters
+            if not connection.execute(f"DELETE FROM documents WHERE {condition}", key).rowcount:
+                _raise_missing_or_stale(connection, key)
+
+    def purge_expired(self) -> int:
+        with self._db.connect() as connection:
+            return connection.execute(
+                "DELETE FROM documents WHERE expires <= ?", (self._now(),)
             ).rowcount
-            if not deleted:
-                _raise_missing_or_stale(connection, container, program, id)
 
     def increment(
         self,
@@ -115,77 +139,154 @@ class SqliteDocumentStore:
         initial: Mapping[str, JsonScalar] | None = None,
         ttl: int | None = None,
     ) -> int:
-        """One upsert statement: SQLite's write lock makes the read-add-write atomic."""
+        """One upsert statement: SQLite's write lock makes the read-add-write atomic. An
+        expired document is replaced by the created one; a live one keeps its ttl, counted
+        again from this write."""
         path = _increment_path(field, delta, initial)
         created = {"id": id, "program": program, **(initial or {}), field: delta}
         if ttl is not None:
             created["ttl"] = ttl
-        program, id, text = _prepare(created)
-        values: dict[str, object] = dict(
-            container=container, program=program, id=id, body=text, etag=_new_etag()
-        )
-        values.update(now=time.time(), path=path, delta=delta)
+        row = self._prepare(container, created) | {"path": path, "delta": delta}
         with self._db.connect() as connection:
-            rows = connection.execute(
-                "INSERT INTO documents VALUES (:container, :program, :id, :body, :etag, :now) "
-                "ON CONFLICT (container, program, id) DO UPDATE SET "
-                "body = json_set(body, :path, ifnull(json_extract(body, :path), 0) + :delta), "
-                "etag = excluded.etag, updated = excluded.updated "
-                "WHERE ifnull(json_type(body, :path), 'integer') = 'integer' "
+            written = connection.execute(
+                f"{_INSERT} body = iif(expires <= :now, excluded.body, "
+                "json_set(body, :path, ifnull(json_extract(body, :path), 0) + :delta)), "
+                "etag = excluded.etag, updated = excluded.updated, expires = iif("
+                "expires <= :now, excluded.expires, :now + json_extract(body, '$.ttl')) "
+                "WHERE expires <= :now OR ifnull(json_type(body, :path), 'integer') = 'integer' "
                 "RETURNING json_extract(body, :path)",
-                values,
+                row,
             ).fetchall()
-        if not rows:
+        if not written:
             raise ValueError(f"{container}/{program}/{id}: {field} does not hold an integer")
-        return int(rows[0][0])
+        return int(written[0][0])
+
+    def _prepare(self, container: Container, body: JsonDocument) -> dict[str, Any]:
+        """The row to write: identity checked, `_` system fields dropped, expiry from `ttl`."""
+        id, program, ttl = body.get("id"), body.get("program"), body.get("ttl")
+        if not isinstance(id, str) or not id or _FORBIDDEN_ID_CHARACTERS & set(id):
+            raise ValueError(f"a document needs a string id without / \\ ? #, not {id!r}")
+        if not isinstance(program, str) or not program:
+            raise ValueError(f"a document needs a string program, not {program!r}")
+        if ttl is not None and (
+            isinstance(ttl, bool) or not isinstance(ttl, int) or ttl == 0 or ttl < -1
+        ):
+            raise ValueError(f"ttl is a positive number of seconds or -1 (never), not {ttl!r}")
+        now = self._now()
+        clean = {key: value for key, value in body.items() if not key.startswith("_")}
+        return {
+            "container": container,
+            "program": program,
+            "id": id,
+            "body": json.dumps(clean, separators=(",", ":"), ensure_ascii=False),
+            "etag": uuid.uuid4().hex,
+            "now": now,
+            "expires": now + ttl if ttl is not None and ttl > 0 else None,
+        }
 
     def query(
         self,
         container: Container,
         program: str,
         *,
+        where: Sequence[Where] = (),
         equals: Mapping[str, JsonScalar] | None = None,
+        order_by: OrderBy | None = None,
         limit: int | None = None,
     ) -> list[StoredDocument]:
-        if limit is not None and limit < 0:
+        where = [*where, *(Where(path, "=", value) for path, value in (equals or {}).items())]
+        if limit is None:
+            return list(self.iterate(container, program, where=where, order_by=order_by))
+        if limit < 0:
             raise ValueError("limit must not be negative")
-        conditions, parameters = ["container = ?", "program = ?"], [container, program]
-        for path, value in (equals or {}).items():
-            condition, values = _equals(_json_path(path), value)
-            conditions.append(condition)
-            parameters.extend(values)
-        sql = f"SELECT body, etag FROM documents WHERE {' AND '.join(conditions)} ORDER BY id"
-        with self._db.connect() as connection:
-            rows = connection.execute(
-                f"{sql} LIMIT ?", [*parameters, -1 if limit is None else limit]
+        if limit == 0:
+            return []
+        return self.page(
+            container, program, where=where, order_by=order_by, page_size=limit
+        ).documents
+
+    def page(
+        self,
+        container: Container,
+        program: str,
+        *,
+        where: Sequence[Where] = (),
+        order_by: OrderBy | None = None,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        """Reads one row past the page, so the last page says so (no continuation)."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        query = Query(container, program, where, order_by, self._now())
+        statements, parameters = query.page(continuation), query.parameters
+        rows: list[tuple[str, str, str, Any]] = []
+        with self._db.reader() as connection:
+            for statement in statements:
+                parameters["limit"] = page_size + 1 - len(rows)
+                rows += connection.execute(statement, parameters).fetchall()
+                if len(rows) > page_size:
+                    break
+        more, rows = len(rows) > page_size, rows[:page_size]
+        documents = [StoredDocument(json.loads(body), etag) for body, etag, _, _ in rows]
+        return Page(documents, query.continuation(*rows[-1][2:]) if more else None)
+
+    def iterate(
+        self,
+        container: Container,
+        program: str,
+        *,
+        where: Sequence[Where] = (),
+        order_by: OrderBy | None = None,
+        page_size: int = 100,
+    ) -> Iterator[StoredDocument]:
+        return documents_of(
+            lambda continuation: self.page(
+                container,
+                program,
+                where=where,
+                order_by=order_by,
+                page_size=page_size,
+                continuation=continuation,
             )
-            return [StoredDocument(body=json.loads(body), etag=etag) for body, etag in rows]
+        )
+
+    def count(self, container: Container, program: str, *, where: Sequence[Where] = ()) -> int:
+        query = Query(container, program, where, None, self._now())
+        with self._db.reader() as connection:
+            return int(connection.execute(query.count(), query.parameters).fetchone()[0])
 
 
-def _new_etag() -> str:
-    return uuid.uuid4().hex
+def _stored(row: Mapping[str, Any]) -> StoredDocument:
+    return StoredDocument(body=json.loads(row["body"]), etag=row["etag"])
 
 
-def _prepare(body: JsonDocument) -> tuple[str, str, str]:
-    """Checks the identity fields and drops `_` system fields; returns program, id, JSON."""
-    id, program = body.get("id"), body.get("program")
-    if not isinstance(id, str) or not id or _FORBIDDEN_ID_CHARACTERS & set(id):
-        raise ValueError(f"a document needs a string id without / \\ ? #, not {id!r}")
-    if not isinstance(program, str) or not program:
-        raise ValueError(f"a document needs a string program, not {program!r}")
-    clean = {key: value for key, value in body.items() if not key.startswith("_")}
-    return program, id, json.dumps(clean, separators=(",", ":"), ensure_ascii=False)
+def _raise_missing_or_stale(connection: sqlite3.Connection, key: Mapping[str, Any]) -> None:
+    name = f"{key['container']}/{key['program']}/{key['id']}"
+    if connection.execute(f"SELECT 1 FROM documents WHERE {_KEY} AND {LIVE}", key).fetchone():
+        raise StaleDocument(f"{name} was written since it was read")
+    raise DocumentNotFound(name)
 
 
-def _raise_missing_or_stale(
-    connection: sqlite3.Connection, container: str, program: str, id: str
-) -> None:
-    found = connection.execute(
-        f"SELECT 1 FROM documents WHERE {_KEY}", (container, program, id)
-    ).fetchone()
-    if found is None:
-        raise DocumentNotFound(f"{container}/{program}/{id}")
-    raise StaleDocument(f"{container}/{program}/{id} was written since it was read")
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Brings a file of the first layout (WITHOUT ROWID, no `expires`) up to date in place.
+
+    SQLite advises against WITHOUT ROWID for rows of more than a few hundred bytes, and a
+    membership is kilobytes: the table is rebuilt as a rowid table, `expires` filled from
+    each body's `ttl` counted from its last write."""
+    drop_undeclared_indexes(connection)
+    columns = [row[1] for row in connection.execute("PRAGMA table_info(documents)")]
+    if not columns or "expires" in columns:
+        return
+    connection.execute("ALTER TABLE documents RENAME TO documents_before_expires")
+    connection.execute(_TABLE)
+    connection.execute(
+        "INSERT INTO documents (container, program, id, body, etag, updated, expires) "
+        "SELECT container, program, id, body, etag, updated, iif("
+        "json_type(body, '$.ttl') = 'integer' AND json_extract(body, '$.ttl') > 0, "
+        "updated + json_extract(body, '$.ttl'), NULL) FROM documents_before_expires"
+    )
+    connection.execute("DROP TABLE documents_before_expires")
 
 
 def _increment_path(field: str, delta: int, initial: Mapping[str, JsonScalar] | None) -> str:
@@ -200,17 +301,3 @@ def _increment_path(field: str, delta: int, initial: Mapping[str, JsonScalar] | 
 
 def _json_path(dotted: str) -> str:
     return "$" + "".join(f'."{segment}"' for segment in field_path(dotted))
-
-
-def _equals(path: str, value: JsonScalar) -> tuple[str, list[Any]]:
-    """JSON equality, not SQLite's: true is not 1, "1" is not 1, null is not a missing field."""
-    if value is None:
-        return "json_type(body, ?) = 'null'", [path]
-    if isinstance(value, bool):
-        return "json_type(body, ?) = ?", [path, "true" if value else "false"]
-    if isinstance(value, int | float):
-        return (
-            "json_type(body, ?) IN ('integer', 'real') AND json_extract(body, ?) = ?",
-            [path, path, value],
-        )
-    return "json_type(body, ?) = 'text' AND json_extract(body, ?) = ?", [path, path, value]

@@ -1,0 +1,96 @@
+"""The embedded document store's own behaviour: its file layout, migration and purge."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from mosaic.adapters.embedded.documents import SqliteDocumentStore
+from mosaic.ports.documents import Container, DocumentNotFound
+
+FIRST_LAYOUT = """CREATE TABLE documents (
+    container TEXT NOT NULL,
+    program TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (container, program, id)
+) WITHOUT ROWID"""
+
+
+def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_a_file_of_the_first_layout_is_migrated_in_place(tmp_path: Path) -> None:
+    path, written = tmp_path / "documents.sqlite", time.time() - 100
+    with sqlite3.connect(path) as connection:
+        connection.execute(FIRST_LAYOUT)
+        for id, body in [
+            ("M1", {"id": "M1", "program": "SIAM", "name": "Ploy"}),
+            ("L1", {"id": "L1", "program": "SIAM", "ttl": 60}),
+            ("L2", {"id": "L2", "program": "SIAM", "ttl": 3600}),
+        ]:
+            container = "memberships" if id.startswith("M") else "refreshLog"
+            connection.execute(
+                "INSERT INTO documents VALUES (?, 'SIAM', ?, ?, ?, ?)",
+                (container, id, json.dumps(body), f"etag-{id}", written),
+            )
+    connection.close()
+
+    store = SqliteDocumentStore(path)
+    try:
+        member = store.read(Container.MEMBERSHIPS, "SIAM", "M1")
+        assert (member.body["name"], member.etag) == ("Ploy", "etag-M1")
+        with pytest.raises(DocumentNotFound):
+            store.read(Container.REFRESH_LOG, "SIAM", "L1")
+        assert store.read(Container.REFRESH_LOG, "SIAM", "L2").etag == "etag-L2"
+        store.replace(Container.MEMBERSHIPS, member.body | {"name": "Ploy S."}, if_match="etag-M1")
+    finally:
+        store.close()
+
+    (table,) = _rows(path, "SELECT sql FROM sqlite_master WHERE name = 'documents'")
+    assert "WITHOUT ROWID" not in str(table[0]).upper()
+    reopened = SqliteDocumentStore(path)
+    try:
+        assert reopened.read(Container.MEMBERSHIPS, "SIAM", "M1").body["name"] == "Ploy S."
+    finally:
+        reopened.close()
+
+
+def test_purge_removes_expired_rows_from_the_file(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite", lambda: now[0])
+    try:
+        for id, ttl in [("a", 10), ("b", 10), ("c", 20), ("d", -1)]:
+            store.create(Container.REFRESH_LOG, {"id": id, "program": "P", "ttl": ttl})
+        now[0] += 10
+
+        assert store.purge_expired() == 2
+        assert store.purge_expired() == 0
+    finally:
+        store.close()
+
+    remaining = _rows(tmp_path / "documents.sqlite", "SELECT id FROM documents ORDER BY id")
+    assert remaining == [("c",), ("d",)]
+
+
+def test_indexes_of_fields_no_longer_declared_are_dropped_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "documents.sqlite"
+    SqliteDocumentStore(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute('CREATE INDEX "docs0:memberships:old.field" ON documents (program)')
+        connection.execute('CREATE INDEX "docs1:memberships:gone" ON documents (program)')
+    connection.close()
+
+    SqliteDocumentStore(path).close()
+
+    names = {str(name) for (name,) in _rows(path, "SELECT name FROM sqlite_master")}
+    assert "docs1:memberships:membership.status" in names
+    assert not {"docs0:memberships:old.field", "docs1:memberships:gone"} & names
