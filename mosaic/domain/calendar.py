@@ -26,7 +26,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone; raises ValueError for a name the tz database does not know."""
     try:
         return ZoneInfo(name)
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, OSError) as error:  # "Asia" is a directory: OSError
         raise ValueError(f"unknown timezone {name!r}") from error
 
 

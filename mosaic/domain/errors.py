@@ -73,3 +73,9 @@ class DocumentFromNewerSchema(MosaicError):
 
 class ProgramNotFound(MosaicError):
     title = "Program not found"
+
+
+class ProgramMisconfigured(MosaicError):
+    """The program's own data (timezone, currency) is unusable: the operator's to fix."""
+
+    title = "Program misconfigured"

@@ -7,10 +7,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from mosaic.domain.base import Money, StoredModel
+from mosaic.domain.calendar import zone
 from mosaic.domain.membership import SCHEMA_VERSION, VoucherType
+
+
+def _known_timezone(name: str) -> str:
+    zone(name)  # raises ValueError for a zone the tz database does not know
+    return name
 
 
 class ContentType(StrEnum):
@@ -21,10 +27,14 @@ class ContentType(StrEnum):
 class ProgramMeta(StoredModel):
     name: str
     currency: str
-    timezone: str = Field(
-        description="IANA zone that decides the program's business dates (DESIGN section 8); "
-        "stored here only"
-    )
+    timezone: Annotated[
+        str,
+        AfterValidator(_known_timezone),
+        Field(
+            description="IANA zone that decides the program's business dates (DESIGN "
+            "section 8); stored here only"
+        ),
+    ]
     last_update: datetime
     last_refresh: datetime | None = None
     schema_version: int = SCHEMA_VERSION

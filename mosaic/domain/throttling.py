@@ -1,8 +1,9 @@
 """Throttling rules: a sliding window counted in buckets, and client keys.
 
-A window of W seconds is counted in BUCKETS buckets of W/BUCKETS seconds, so every count is
-an atomic increment of one small number, and an event leaves the window between W and
-W + W/BUCKETS seconds after it happened: never later, as a two-window estimate would.
+A window of W seconds is counted in buckets of W/BUCKETS seconds, so every count is an
+atomic increment of one small number. The window spans the current bucket and the BUCKETS
+before it, so an event leaves it between W and W + W/BUCKETS seconds after it happened:
+never sooner (the budget holds for any W seconds), never much later.
 """
 
 from __future__ import annotations
@@ -36,18 +37,18 @@ class SlidingWindow:
     def count(self, buckets: Mapping[int, int], timestamp: float) -> int:
         """Events in the window ending at `timestamp`."""
         now = self.bucket(timestamp)
-        return sum(n for b, n in buckets.items() if now - BUCKETS < b <= now and n > 0)
+        return sum(n for b, n in buckets.items() if now - BUCKETS <= b <= now and n > 0)
 
     def seconds_until_room(self, buckets: Mapping[int, int], timestamp: float, limit: int) -> int:
         """Seconds until the window holds fewer than `limit` events (at least 1)."""
         now = self.bucket(timestamp)
-        live = sorted((b, n) for b, n in buckets.items() if now - BUCKETS < b <= now and n > 0)
+        live = sorted((b, n) for b, n in buckets.items() if now - BUCKETS <= b <= now and n > 0)
         total, wait = sum(n for _, n in live), 0.0
         for b, n in live:  # the oldest bucket leaves first
             if total < limit:
                 break
             total -= n
-            wait = (b + BUCKETS) * self.bucket_seconds - timestamp
+            wait = (b + BUCKETS + 1) * self.bucket_seconds - timestamp
         return max(1, math.ceil(wait))
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import azure.functions as func
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from mosaic.functions.problems import error_response, invalid_body, json_body
+from mosaic.functions.problems import InvalidRequest, error_response, invalid_body, json_body
 from mosaic.settings import get_settings
 
 M = TypeVar("M", bound=BaseModel)
@@ -84,7 +84,10 @@ def parse_body(req: func.HttpRequest, model: type[M]) -> M:
     data = json_body(req)
     if not isinstance(data, dict):
         raise invalid_body("must be a JSON object")
-    return model.model_validate(data)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidRequest(error) from None
 
 
 def json_response(model: BaseModel, status: int = 200) -> func.HttpResponse:

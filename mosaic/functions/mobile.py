@@ -80,7 +80,7 @@ class LoginAnswer(ResponseModel):
     summary="Log a member in with an activation code; answers a session token",
     request=LoginBody,
     response=LoginAnswer,
-    errors=(400, 401, 403, 429, 503),
+    errors=(400, 401, 403, 404, 413, 429, 503),
 )
 def mobile_login(req: func.HttpRequest) -> func.HttpResponse:
     body = parse_body(req, LoginBody)

@@ -22,6 +22,7 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.InviteePeriodOver: 403,
     errors.MembershipNotFound: 404,
     errors.ProgramNotFound: 404,
+    errors.ProgramMisconfigured: 503,
     errors.ConcurrentUpdate: 503,
     errors.DocumentFromNewerSchema: 503,
     errors.TooManyAttempts: 429,
@@ -68,10 +69,35 @@ def field_problems(error: ValidationError) -> list[FieldProblem]:
     return problems
 
 
+MAX_BODY_BYTES = 64 * 1024
+
+
+class InvalidRequest(Exception):
+    """What the client sent breaks the request's schema (a 400). Only request bodies raise
+    it: a stored document that fails validation is the server's problem, never a 400."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class BodyTooLarge(Exception):
+    """A body over MAX_BODY_BYTES (a 413)."""
+
+
 def error_response(error: Exception) -> func.HttpResponse:
     """The response for an error raised while serving a request."""
-    if isinstance(error, ValidationError):
-        problems = field_problems(error)
+    if isinstance(error, BodyTooLarge):
+        return problem_response(
+            Problem(
+                type="urn:mosaic:problem:body-too-large",
+                title="Body too large",
+                status=413,
+                detail=f"a request body may have at most {MAX_BODY_BYTES} bytes",
+            )
+        )
+    if isinstance(error, InvalidRequest):
+        problems = field_problems(error.error)
         detail = "; ".join(f"{p.field}: {p.rule}" for p in problems)
         return problem_response(
             Problem(
@@ -107,8 +133,12 @@ def error_response(error: Exception) -> func.HttpResponse:
     )
 
 
-def invalid_body(rule: str) -> ValidationError:
-    """A ValidationError for a body that is not a JSON object at all."""
+def invalid_body(rule: str) -> InvalidRequest:
+    """The error for a body that is not a JSON object at all."""
+    return InvalidRequest(_body_error(rule))
+
+
+def _body_error(rule: str) -> ValidationError:
     return ValidationError.from_exception_data(
         "body",
         [
@@ -123,8 +153,16 @@ def invalid_body(rule: str) -> ValidationError:
 
 
 def json_body(req: func.HttpRequest) -> Any:
-    raw = req.get_body()
+    """The body as JSON: UTF-8 only, at most MAX_BODY_BYTES, not nested past what the
+    parser can take."""
+    raw = req.get_body() or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyTooLarge()
     try:
-        return json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(raw.decode("utf-8") or "null")
+    except UnicodeDecodeError:
+        raise invalid_body("must be UTF-8 encoded JSON") from None
+    except RecursionError:
+        raise invalid_body("is nested too deeply") from None
+    except ValueError:
         raise invalid_body("must be a JSON object") from None

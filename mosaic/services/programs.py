@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from mosaic.domain.base import Money
-from mosaic.domain.errors import ProgramNotFound, SystemOfRecordUnavailable
+from mosaic.domain.errors import ProgramMisconfigured, ProgramNotFound, SystemOfRecordUnavailable
 from mosaic.domain.program import DigitalProgram, LoyaltySettings, ProgramMeta
 from mosaic.domain.records import SorProgram
 from mosaic.ports.documents import Container, DocumentAlreadyExists
@@ -14,19 +17,25 @@ from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.documents import read_or_none
 
+log = logging.getLogger("mosaic.programs")
+
 
 def program_timezone(backends: Backends, program: str) -> str:
-    """The program's timezone, stored once, in its program document (a point read)."""
+    """The program's timezone, stored once, in its program document (a point read; only
+    the meta section is validated)."""
     found = read_or_none(backends.documents, Container.PROGRAMS, program, program)
     if found is None:
         raise ProgramNotFound(f"program {program} has no digital program document yet")
-    return str(found.body["meta"]["timezone"])
+    try:
+        return ProgramMeta.model_validate(found.body.get("meta")).timezone
+    except ValidationError as error:
+        log.error("program %s: its document's meta is unusable: %s", program, error)
+        raise ProgramMisconfigured(f"program {program} has no usable timezone") from None
 
 
 def ensure_program(backends: Backends, program: str) -> str:
     """The program's timezone; a program without a document yet gets a first one from the
-    SoR (name, currency, timezone; the program refresh fills in the rest). Returns the
-    timezone."""
+    SoR (name, currency, timezone; the program refresh fills in the rest)."""
     try:
         return program_timezone(backends, program)
     except ProgramNotFound:
@@ -38,11 +47,15 @@ def ensure_program(backends: Backends, program: str) -> str:
     if row is None:
         raise ProgramNotFound(f"no program {program} in the system of record")
     try:
+        document = first_program_document(row, backends.clock.now())
+    except ValidationError as error:
+        log.error("program %s in the SoR is unusable: %s", program, error)
+        raise ProgramMisconfigured(
+            f"program {program} in the system of record has an unusable timezone or currency"
+        ) from None
+    try:
         backends.documents.create(
-            Container.PROGRAMS,
-            first_program_document(row, backends.clock.now()).model_dump(
-                mode="json", by_alias=True
-            ),
+            Container.PROGRAMS, document.model_dump(mode="json", by_alias=True)
         )
     except DocumentAlreadyExists:
         return program_timezone(backends, program)

@@ -31,11 +31,11 @@ WINDOW = SlidingWindow(900)  # 15 minutes in buckets of 60 s
 T = 900 * 1000.0  # the start of a bucket (and of a page)
 
 
-def test_an_event_counts_for_one_window_and_then_leaves():
-    buckets = {WINDOW.bucket(T): 3}
-    assert WINDOW.count(buckets, T) == 3
-    assert WINDOW.count(buckets, T + 899) == 3
-    assert WINDOW.count(buckets, T + 900) == 0
+def test_an_event_counts_for_a_whole_window_and_at_most_one_bucket_more():
+    buckets = {WINDOW.bucket(T + 59): 3}  # late in its bucket
+    assert WINDOW.count(buckets, T + 59) == 3
+    assert WINDOW.count(buckets, T + 59 + 900) == 3
+    assert WINDOW.count(buckets, T + 960) == 0
 
 
 def test_no_burst_at_the_boundary_of_two_pages():
@@ -48,15 +48,15 @@ def test_no_burst_at_the_boundary_of_two_pages():
 def test_wait_is_until_enough_old_events_leave_the_window():
     buckets = {WINDOW.bucket(T): 2, WINDOW.bucket(T + 300): 3}
     now = T + 400
-    # limit 5: the two events at T leave at T + 900, 500 s from now.
-    assert WINDOW.seconds_until_room(buckets, now, 5) == 500
-    # limit 2: all five must leave; the last three at T + 1200.
-    assert WINDOW.seconds_until_room(buckets, now, 2) == 800
+    # limit 5: the two events of T's bucket leave with it, at T + 960, 560 s from now.
+    assert WINDOW.seconds_until_room(buckets, now, 5) == 560
+    # limit 2: all five must leave; the last three at T + 1260.
+    assert WINDOW.seconds_until_room(buckets, now, 2) == 860
 
 
-def test_wait_is_never_longer_than_the_window():
+def test_wait_is_never_longer_than_the_window_and_a_bucket():
     buckets = {WINDOW.bucket(T + 899): 50}
-    assert WINDOW.seconds_until_room(buckets, T + 899, 5) <= 900
+    assert 900 <= WINDOW.seconds_until_room(buckets, T + 899, 5) <= 960
 
 
 def test_no_wait_when_there_is_room():

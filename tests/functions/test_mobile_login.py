@@ -79,7 +79,7 @@ def test_repeated_failures_from_one_client_get_429_with_retry_after(client):
         client.post(LOGIN, json={"program": "SIAM", "activationCode": guess})
     response = client.post(LOGIN, json={"program": "SIAM", "activationCode": "12345"})
     _problem(response, 429)
-    assert 0 < int(response.headers["retry-after"]) <= 900
+    assert 0 < int(response.headers["retry-after"]) <= 900 + 60  # the window and a bucket
 
 
 def test_forty_parallel_guesses_get_at_most_the_limit_of_401s_and_never_a_409(client):

@@ -131,7 +131,7 @@ def test_guessing_codes_is_throttled_per_client(tmp_path, engine):
             login_member(backends, "SIAM", guess, None, "203.0.113.9")
     with pytest.raises(TooManyAttempts) as throttled:
         login_member(backends, "SIAM", "12345", None, "203.0.113.9")
-    assert 0 < throttled.value.retry_after_seconds <= 600
+    assert 0 < throttled.value.retry_after_seconds <= 600 + 40  # the window and a bucket
     # another client is not affected
     assert login_member(backends, "SIAM", "12345", None, "198.51.100.7").membership
 
@@ -148,7 +148,7 @@ def test_throttle_lifts_when_the_window_has_passed(tmp_path, engine):
             login_member(backends, "SIAM", guess, None, "203.0.113.9")
     with pytest.raises(TooManyAttempts):
         login_member(backends, "SIAM", "12345", None, "203.0.113.9")
-    wall_clock.advance(timedelta(seconds=61))
+    wall_clock.advance(timedelta(seconds=60 + 4))  # the window and one bucket of it
     assert login_member(backends, "SIAM", "12345", None, "203.0.113.9").membership
 
 

@@ -54,3 +54,20 @@ def test_refresh_while_the_sor_is_down_changes_nothing(tmp_path):
         refresh_membership(backends, "SIAM", "SIAM-0000001", RefreshReason.MANUAL)
     stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
     assert stored.body == first.model_dump(mode="json", by_alias=True)
+
+
+@pytest.mark.parametrize("timezone", ["Asia", "Mars/Olympus", ""])
+def test_a_program_with_an_unusable_timezone_is_refused_not_stored(tmp_path, timezone):
+    import sqlalchemy as sa
+
+    from mosaic.adapters.sor import schema as t
+    from mosaic.domain.errors import ProgramMisconfigured
+
+    engine = sor_engine(tmp_path)
+    insert_member(engine)
+    with engine.begin() as c:
+        c.execute(sa.update(t.programs).values(timezone=timezone))
+    backends = embedded_backends(tmp_path, engine=engine)
+    with pytest.raises(ProgramMisconfigured):
+        refresh_membership(backends, "SIAM", "SIAM-0000001", RefreshReason.MANUAL)
+    assert backends.documents.query(Container.PROGRAMS, "SIAM") == []

@@ -2,11 +2,13 @@
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from mosaic.adapters.clock import FixedClock
+from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.domain.errors import (
     SystemOfRecordUnavailable,
     TooManyAttempts,
@@ -128,18 +130,25 @@ def test_requests_without_a_client_address_do_not_share_one_bucket(tmp_path, eng
     assert any("without a client address" in r.message for r in caplog.records)
 
 
-def test_throttle_counters_expire(tmp_path, engine):
-    backends = _backends(tmp_path, engine)
+def test_throttle_counters_expire_once_they_cannot_matter(tmp_path, engine):
+    wall_clock = FixedClock(NOW)
+    backends = _backends(tmp_path, engine, wall_clock)
+    store = SqliteDocumentStore(
+        tmp_path / "documents.sqlite", time_source=lambda: wall_clock.now().timestamp()
+    )
+    backends = replace(backends, documents=store)
     _fail(backends, "203.0.113.9")
-    counters = [
-        c
-        for p in CLIENT_PARTITIONS
-        for c in backends.documents.query(Container.SYSTEM, f"_throttle-{p}")
-    ]
-    programs = backends.documents.query(Container.SYSTEM, "SIAM")
-    assert counters
-    assert programs
-    assert all(0 < c.body["ttl"] <= 2 * 900 + 60 for c in [*counters, *programs])
+
+    def counters() -> int:
+        partitions = ["SIAM", *(f"_throttle-{p}" for p in CLIENT_PARTITIONS)]
+        return sum(len(store.query(Container.SYSTEM, p)) for p in partitions)
+
+    assert counters() == 2  # the client's page and the program's page
+    wall_clock.advance(timedelta(seconds=2 * 900))
+    assert counters() == 2  # the next window still weighs this one
+    wall_clock.advance(timedelta(seconds=61))
+    assert counters() == 0
+    assert store.purge_expired() == 2
 
 
 def test_guesses_while_the_sor_is_down_still_count(tmp_path, engine):
