@@ -35,3 +35,13 @@ def membership_refresh(msg: func.QueueMessage) -> None:
         )
     except DocumentFromNewerSchema as error:
         log.warning("%s; the newer deployment refreshes it", error.detail)
+
+
+@bp.function_name("expired_documents_sweep")
+@bp.timer_trigger(arg_name="timer", schedule="0 30 * * * *")
+def expired_documents_sweep(timer: func.TimerRequest) -> None:
+    """Deletes documents whose ttl ran out, where the store does not (Cosmos DB does it
+    itself; there this finds nothing). DESIGN section 3: "a sweep in the hourly job"."""
+    purged = backends().documents.purge_expired()
+    if purged:
+        log.info("swept %d expired documents", purged)
