@@ -42,6 +42,8 @@ from mosaic.services.programs import ensure_program
 
 MEMBERSHIP_REFRESH_QUEUE = "membership-refresh"
 CONFLICT_RECHECK_SECONDS = 60
+REFRESH_LOG_DAYS = 90
+"""How long a refresh log entry is kept (DESIGN section 3: they expire)."""
 log = logging.getLogger("mosaic.refresh")
 
 
@@ -273,5 +275,6 @@ def _log(
             "durationMs": round((time.perf_counter() - clock_started) * 1000, 3),
             "outcome": report.outcome,
             **report.details,
+            "ttl": REFRESH_LOG_DAYS * 24 * 3600,
         },
     )

@@ -31,6 +31,7 @@ def test_every_refresh_is_logged_with_its_outcome(tmp_path):
         ("SIAM-0000404", "update", "not-found"),
     ]
     assert all(d.body["durationMs"] >= 0 for d in logged)
+    assert all(d.body["ttl"] == 90 * 24 * 3600 for d in logged)  # the log keeps 90 days
 
 
 def test_refresh_keeps_the_devices_registered_at_login(tmp_path):
