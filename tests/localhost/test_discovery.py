@@ -48,8 +48,10 @@ def test_registered_functions_can_be_asked_twice_and_give_the_same_list() -> Non
 def test_an_app_already_indexed_elsewhere_is_still_readable() -> None:
     app = _app()
     app.get_functions()  # what the Azure Functions worker does at start
+    indexed = app.functions_bindings
 
     assert len(registered_functions(app)) == 4
+    assert app.functions_bindings is indexed, "the worker's record is left as it was"
 
 
 def test_specs_carry_what_each_trigger_needs() -> None:
