@@ -97,6 +97,7 @@ def test_host_json_defaults_match_the_functions_host_with_a_short_local_poll() -
         max_dequeue_count=5,
         visibility_timeout=0.0,
         max_polling_interval=2.0,
+        function_timeout=300.0,
     )
 
 
@@ -106,6 +107,7 @@ def test_host_json_queue_settings_and_timespans_are_read(tmp_path: Path) -> None
         json.dumps(
             {
                 "version": "2.0",
+                "functionTimeout": "00:10:00",
                 "extensions": {
                     "http": {"routePrefix": ""},
                     "queues": {
@@ -125,7 +127,13 @@ def test_host_json_queue_settings_and_timespans_are_read(tmp_path: Path) -> None
         max_dequeue_count=3,
         visibility_timeout=30.0,
         max_polling_interval=60.5,
+        function_timeout=600.0,
     )
+
+
+def test_a_function_timeout_of_minus_one_is_no_limit() -> None:
+    assert load_host_config({"functionTimeout": "-1"}).function_timeout is None
+    assert load_host_config({"functionTimeout": -1}).function_timeout is None
 
 
 def test_host_json_refuses_a_batch_size_the_functions_host_refuses() -> None:
