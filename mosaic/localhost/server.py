@@ -21,6 +21,8 @@ from starlette.middleware import Middleware
 from mosaic.localhost.discovery import FunctionSpec, registered_functions
 from mosaic.localhost.hostconfig import HostConfig, load_host_config
 from mosaic.localhost.http import StripTrailingSlash, http_routes, method_not_allowed, not_found
+from mosaic.localhost.invocations import SUMMARY_SECONDS
+from mosaic.localhost.invoke import invocations
 from mosaic.localhost.queues import poll_queue
 from mosaic.localhost.timers import run_timer, validate_schedule
 from mosaic.ports.queue import MessageQueue
@@ -47,7 +49,7 @@ def build_asgi_app(
             validate_schedule(spec.schedule)
     background = _background_jobs(specs, config, queue, timers=timers, queues=queues)
     asgi = Starlette(
-        routes=http_routes(specs, config.route_prefix),
+        routes=http_routes(specs, config.route_prefix, config.function_timeout),
         exception_handlers={404: not_found, 405: method_not_allowed},
         middleware=[Middleware(StripTrailingSlash)],
         lifespan=_lifespan(background),
@@ -157,7 +159,7 @@ def _background_jobs(
     jobs: list[Job] = []
     for spec in specs:
         if spec.kind == "timer" and timers:
-            jobs.append(partial(run_timer, spec))
+            jobs.append(partial(run_timer, spec, config.function_timeout))
         elif spec.kind == "queue" and queues:
             if queue is None:
                 logger.warning("%s: no queue backend given; its queue is not polled", spec.name)
@@ -169,12 +171,19 @@ def _background_jobs(
 def _lifespan(jobs: list[Job]) -> Callable[[Starlette], Any]:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(job()) for job in jobs]
+        tasks = [asyncio.create_task(job()) for job in [*jobs, _summaries]]
         try:
             yield
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            invocations.flush()
 
     return lifespan
+
+
+async def _summaries() -> None:
+    while True:
+        await asyncio.sleep(SUMMARY_SECONDS)
+        invocations.flush()

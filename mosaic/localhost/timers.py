@@ -19,7 +19,7 @@ from croniter import croniter
 
 from mosaic.localhost.discovery import FunctionSpec
 from mosaic.localhost.hostconfig import parse_timespan
-from mosaic.localhost.invoke import call_async, log_invocation
+from mosaic.localhost.invoke import call_async, invocations
 
 logger = logging.getLogger("mosaic.host")
 
@@ -47,30 +47,30 @@ def validate_schedule(schedule: str) -> None:
         raise ValueError(f"not a six-field NCRONTAB schedule: {schedule!r}")
 
 
-async def run_timer(spec: FunctionSpec) -> None:
+async def run_timer(spec: FunctionSpec, timeout: float | None) -> None:
     """Fire the timer function on its schedule until cancelled."""
     if spec.schedule is None:
         raise ValueError(f"{spec.name} has no schedule")
     if spec.run_on_startup:
-        await fire(spec, past_due=False)
+        await fire(spec, timeout, past_due=False)
     last = datetime.now(UTC)
     while True:
         due = next_occurrence(spec.schedule, max(datetime.now(UTC), last))
         await _sleep_until(due)
         last = due
-        await fire(spec, past_due=datetime.now(UTC) - due > PAST_DUE_AFTER)
+        await fire(spec, timeout, past_due=datetime.now(UTC) - due > PAST_DUE_AFTER)
 
 
-async def fire(spec: FunctionSpec, *, past_due: bool) -> bool:
+async def fire(spec: FunctionSpec, timeout: float | None, *, past_due: bool) -> bool:
     """Invoke the timer function once; True when it succeeded. Failures are logged, not raised."""
     started = time.perf_counter()
     try:
-        await call_async(spec, TimerRequest(past_due=past_due))
+        await call_async(spec, TimerRequest(past_due=past_due), timeout=timeout)
     except Exception:
         logger.exception("%s raised an exception", spec.name)
-        log_invocation(spec, "error", started)
+        invocations.record(spec, "error", started)
         return False
-    log_invocation(spec, "ok", started)
+    invocations.record(spec, "ok", started)
     return True
 
 
