@@ -28,7 +28,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# wrk is the load generator (a Debian package): installed when missing, as root.
 bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -1,1 +1,1 @@
-"""`python -m bench`: seed a fresh SoR, serve the app on loopback, time logins; figures only."""
+"""`python -m bench`: seed a fresh SoR, serve the app in a subprocess, load it with wrk."""

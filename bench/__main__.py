@@ -1,21 +1,22 @@
-"""`python -m bench`: seed a fresh embedded SoR, serve function_app on a loopback port in this
-process, and time member logins from a pool of client threads. Prints figures; asserts nothing.
+"""`python -m bench`: seed a fresh embedded SoR, start the local host as a subprocess
+(`python -m mosaic serve`) and load it with wrk, another process, one scenario at a time.
+Prints figures and writes them into README.md's bench block; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import os
 import shutil
 import sys
-import threading
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
-from bench import data, host, load
-from bench.report import Results, peak_rss_mib, table
+from bench import data, host, readme, wrk
+from bench.report import Results, markdown, peak_rss_mib, table
 from mosaic.bootstrap import backends
 from mosaic.demo.seed import program_sizes
 from mosaic.localhost import poison_queue_name
@@ -23,15 +24,13 @@ from mosaic.ports.queue import MessageQueue
 from mosaic.services.refresh import MEMBERSHIP_REFRESH_QUEUE
 
 LOGIN = "/api/mobile/login"
-MALFORMED_REQUESTS = 500
-DRAIN_LIMIT_SECONDS = 300.0
-DEADLINE_EXIT = 3
-NOTES = {
-    "first": "no document yet: the membership is built from the SoR, stored and indexed",
-    "repeat": "document point read; each queues a membership-refresh that the host's poller "
-    "works through meanwhile, in this same process (it competes for the CPU)",
-    "malformed": "activationCode '12a45': refused by body validation, a 400 (cheapest path)",
-}
+OPENAPI = "/api/openapi.json"
+WARM_UP_SECONDS = 2.0
+FIRST_LOGIN_LIMIT_SECONDS = 180.0
+DRAIN_LIMIT_SECONDS = 240.0
+OPTIONAL_MODULES = ("bench.documents",)
+"""Modules with `measure(data_dir: Path) -> dict` whose figures join the report when present:
+bench/documents.py (document store queries) is one."""
 
 
 def _positive(text: str) -> int:
@@ -45,46 +44,19 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--members", type=_positive, default=100_000, help="SoR members to seed")
     parser.add_argument("--logins", type=_positive, default=2000, help="members to log in")
-    parser.add_argument("--concurrency", type=_positive, default=8, help="client threads")
+    parser.add_argument("--connections", type=_positive, default=8, help="wrk connections")
+    parser.add_argument("--threads", type=_positive, default=1, help="wrk threads")
+    parser.add_argument("--seconds", type=_positive, default=10, help="duration per scenario")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="use DIR (empty) and keep it")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--deadline", type=_positive, default=900, metavar="SECONDS", help="stop after this"
+        "--readme",
+        type=Path,
+        default=host.ROOT / "README.md",
+        help="the README whose bench block a complete run rewrites (default: the project's)",
     )
+    parser.add_argument("--no-readme", action="store_true", help="leave the README alone")
     return parser
-
-
-class _Output:
-    """Prints the results exactly once: at the end, or from the watchdog at the deadline."""
-
-    def __init__(self, results: Results, *, as_json: bool, remove: Path | None) -> None:
-        self._results, self._as_json, self._remove = results, as_json, remove
-        self._lock = threading.Lock()
-        self._printed = False
-
-    def finish(self) -> bool:
-        with self._lock:
-            if self._printed:
-                return False
-            self._printed = True
-            self._print()
-            return True
-
-    def expire(self) -> None:
-        """The watchdog: print what there is, and leave whatever is still running."""
-        with self._lock:
-            if self._printed:
-                return
-            self._printed = True
-            self._results.outcome = "deadline"
-            self._print()
-        os._exit(DEADLINE_EXIT)
-
-    def _print(self) -> None:
-        report = self._results.as_dict()
-        print(json.dumps(report, indent=2) if self._as_json else table(report), flush=True)
-        if self._remove is not None:
-            shutil.rmtree(self._remove, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,32 +64,35 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         program_sizes(args.members)
+        wrk.wrk_path()
         directory, temporary = data.data_dir(args.keep)
-    except ValueError as error:
+    except (ValueError, RuntimeError) as error:
         parser.error(str(error))
-    warnings = host.WarningCounter()
-    warnings.install()
-    options = {k: getattr(args, k) for k in ("members", "logins", "concurrency", "deadline")}
-    results = Results(options=options, warnings=warnings)
+    options = {
+        k: getattr(args, k) for k in ("members", "logins", "connections", "threads", "seconds")
+    }
+    results = Results(options=options)
     results.data_dir = f"{directory} ({'removed at the end' if temporary else 'kept'})"
-    output = _Output(results, as_json=args.json, remove=directory if temporary else None)
-    watchdog = threading.Timer(args.deadline, output.expire)
-    watchdog.daemon = True
-    watchdog.start()
     try:
-        _run(args, directory, time.monotonic() + args.deadline, results)
+        _run(args, directory, results)
         results.outcome = "complete"
     except Exception as error:
         traceback.print_exc()
         results.outcome, results.error = "failed", f"{type(error).__name__}: {error}"
     finally:
-        watchdog.cancel()
-    if not output.finish():
-        return DEADLINE_EXIT
-    return 0 if results.outcome == "complete" else 1
+        if temporary:
+            shutil.rmtree(directory, ignore_errors=True)
+    report = results.as_dict()
+    print(json.dumps(report, indent=2) if args.json else table(report), flush=True)
+    if results.outcome != "complete":
+        return 1
+    if not args.no_readme:
+        readme.replace_block(args.readme, markdown(report))
+        print(f"figures written to {args.readme}", file=sys.stderr)
+    return 0
 
 
-def _run(args: argparse.Namespace, directory: Path, deadline: float, results: Results) -> None:
+def _run(args: argparse.Namespace, directory: Path, results: Results) -> None:
     results.step = "seeding"
     data.configure(directory)
     seeded = data.seed(args.members)
@@ -127,54 +102,73 @@ def _run(args: argparse.Namespace, directory: Path, deadline: float, results: Re
         "seconds": round(seeded.seconds, 2),
         "rowsPerSecond": round(seeded.rows / seeded.seconds, 1),
     }
-    results.peak_rss_mib["afterSeed"] = peak_rss_mib()
+    results.peak_rss_mib["seeder"] = peak_rss_mib()
     results.step = "picking login candidates"
-    logins = [
-        load.Call(LOGIN, {"program": program, "activationCode": code}, 200)
-        for program, code in data.candidates(args.logins)
-    ]
-    if not logins:
-        raise RuntimeError("the seeded SoR has no active member to log in")
-    malformed = [
-        load.Call(
-            LOGIN,
-            {"program": logins[i % len(logins)].body["program"], "activationCode": "12a45"},
-            400,
-        )
-        for i in range(MALFORMED_REQUESTS)
-    ]
-    queue = backends().queue
+    codes = data.candidates(args.logins)
+    if len(codes) < args.threads:
+        raise RuntimeError(f"the seeded SoR has {len(codes)} active members to log in")
+    logins = tuple(json.dumps({"program": p, "activationCode": c}) for p, c in codes)
+    malformed = json.dumps({"program": codes[0][0], "activationCode": "12a45"})
+    load = wrk.Load(connections=args.connections, threads=args.threads, seconds=args.seconds)
     results.step = "starting the host"
-    with host.serving() as base_url:
-        warm_up = load.Phase("warm-up", "", 1)  # the first request's one-off costs
-        load.run(warm_up, base_url, malformed[:1], concurrency=1, deadline=deadline)
+    with host.serving(directory) as served:
 
-        def phase(name: str, note: str, calls: list[load.Call]) -> load.Phase:
-            results.step = name
-            measured = load.Phase(name, note, len(calls))
-            results.phases.append(measured)
-            load.run(measured, base_url, calls, concurrency=args.concurrency, deadline=deadline)
-            return measured
+        def measure(scenario: wrk.Scenario, limit: wrk.Load = load) -> dict[str, Any]:
+            results.step = scenario.name
+            figures = _measure(served, scenario, limit)
+            results.scenarios.append(figures)
+            return figures
 
-        phase("first login", NOTES["first"], logins)
-        repeat = phase("repeat login", NOTES["repeat"], logins)
+        warm_up = wrk.Scenario("warm-up", "", LOGIN, "POST", 400, (malformed,))
+        _measure(served, warm_up, wrk.Load(args.connections, args.threads, WARM_UP_SECONDS))
+        first = wrk.Scenario("first login", NOTES["first"], LOGIN, "POST", 200, logins, once=True)
+        measure(first, wrk.Load(args.connections, args.threads, FIRST_LOGIN_LIMIT_SECONDS))
+        repeat = measure(wrk.Scenario("repeat login", NOTES["repeat"], LOGIN, "POST", 200, logins))
         results.step = "draining the refresh queue"
-        answered = repeat.summary()
-        results.refresh = _drain(queue, answered["count"] - answered["errors"], deadline)
-        phase("malformed code", NOTES["malformed"], malformed)
+        results.refresh = _drain(backends().queue, repeat["expected"])
+        measure(
+            wrk.Scenario("malformed code", NOTES["malformed"], LOGIN, "POST", 400, (malformed,))
+        )
+        measure(wrk.Scenario("openapi.json", NOTES["openapi"], OPENAPI, "GET", 200))
+        results.peak_rss_mib["host"] = served.peak_rss_mib()
+        results.host_warnings = served.warnings()
         results.step = "stopping the host"
-    results.peak_rss_mib["end"] = peak_rss_mib()
     results.sqlite_bytes = data.sqlite_files(directory)
+    for name in OPTIONAL_MODULES:
+        results.step = name
+        results.extra.update(_optional_figures(name, directory))
 
 
-def _drain(queue: MessageQueue, queued: int, deadline: float) -> dict[str, object]:
+NOTES = {
+    "first": "no document yet: the membership is built from the SoR, stored and indexed",
+    "repeat": "code-index and membership point reads, a throttle read, a refresh queued; the "
+    "host's queue poller works through the refreshes meanwhile, in the same process",
+    "malformed": "activationCode '12a45': refused by body validation, a 400 (cheapest path)",
+    "openapi": "GET /api/openapi.json, the OpenAPI document of every route",
+}
+
+
+def _measure(served: host.HostProcess, scenario: wrk.Scenario, load: wrk.Load) -> dict[str, Any]:
+    """wrk's figures for one scenario, with the host CPU time each request cost."""
+    cpu_before = served.cpu_seconds()
+    figures = wrk.run(served.base_url, scenario, load)
+    cpu_ms = (served.cpu_seconds() - cpu_before) * 1000
+    answered = figures["requests"]
+    return {
+        "name": scenario.name,
+        "note": scenario.note,
+        **figures,
+        "hostCpuMsPerRequest": round(cpu_ms / answered, 3) if answered else float("nan"),
+    }
+
+
+def _drain(queue: MessageQueue, queued: int) -> dict[str, object]:
     """Wait (bounded) until the host's poller has processed every queued refresh."""
     backlog = queue.count(MEMBERSHIP_REFRESH_QUEUE)
     started = time.monotonic()
-    stop = min(started + DRAIN_LIMIT_SECONDS, deadline)
     left = backlog
-    while left and time.monotonic() < stop:
-        time.sleep(0.05)
+    while left and time.monotonic() < started + DRAIN_LIMIT_SECONDS:
+        time.sleep(0.1)
         left = queue.count(MEMBERSHIP_REFRESH_QUEUE)
     return {
         "queued": queued,
@@ -183,6 +177,18 @@ def _drain(queue: MessageQueue, queued: int, deadline: float) -> dict[str, objec
         "drainSeconds": round(time.monotonic() - started, 2),
         "poisoned": queue.count(poison_queue_name(MEMBERSHIP_REFRESH_QUEUE)),
     }
+
+
+def _optional_figures(name: str, directory: Path) -> dict[str, Any]:
+    """The figures of an optional bench module, {} when it is not there (yet)."""
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        return {}
+    figures: dict[str, Any] = module.measure(directory)
+    return {name.rsplit(".", 1)[-1]: figures}
 
 
 if __name__ == "__main__":

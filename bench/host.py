@@ -1,56 +1,108 @@
-"""The real local host, in this process, on a free loopback port; its warnings counted."""
+"""The real local host as a subprocess (`python -m mosaic serve`) on a free loopback port:
+started, waited for, measured (CPU time, peak RSS, warnings in its log) and stopped."""
 
 from __future__ import annotations
 
-import logging
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mosaic.bootstrap import backends
-from mosaic.localhost import build_asgi_app, serving_in_thread
+ROOT = Path(__file__).resolve().parent.parent
+START_SECONDS = 60.0
+STOP_SECONDS = 15.0
+_LEVEL = re.compile(r"^\S+ \S+ (WARNING|ERROR|CRITICAL) ")
+KEEP_WARNINGS = 5
 
-HOST_JSON = Path(__file__).resolve().parent.parent / "host.json"
+
+class HostProcess:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+        self.process, self.port, self.log = process, port, log
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the host has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mib(self) -> float:
+        """The host's peak resident set size so far (VmHWM)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return float("nan")
+
+    def warnings(self) -> dict[str, object]:
+        """Warnings and errors in the host's log: counts by level, and the first few lines."""
+        counts: Counter[str] = Counter()
+        first: list[str] = []
+        for line in self.log.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = _LEVEL.match(line)
+            if match:
+                counts[match[1]] += 1
+                if len(first) < KEEP_WARNINGS:
+                    first.append(line)
+        return {"counts": dict(counts), "first": first}
 
 
 @contextmanager
-def serving() -> Iterator[str]:
-    """Serve function_app (queues polled, no timers) in a background thread; yields its base
-    URL, always on 127.0.0.1, and stops it on exit."""
-    from function_app import app
+def serving(data_dir: Path) -> Iterator[HostProcess]:
+    """`python -m mosaic serve --no-timers` on a free port, with this process's environment
+    (bench/data.py points it at the data dir); its output goes to `data_dir/host.log`."""
+    port = _free_port()
+    log = data_dir / "host.log"
+    command = [sys.executable, "-m", "mosaic", "serve", "--port", str(port), "--no-timers"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    host = HostProcess(process, port, log)
+    try:
+        _wait_until_answering(host)
+        yield host
+    finally:
+        _stop(process)
 
-    asgi = build_asgi_app(
-        app, queue=backends().queue, host_json=HOST_JSON, timers=False, queues=True
-    )
-    with serving_in_thread(asgi) as url:
-        yield url
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
-class WarningCounter(logging.Handler):
-    """Counts warnings and errors logged anywhere in the process (the host's included) and
-    keeps the first few; installed with a stderr handler so none is hidden."""
+def _wait_until_answering(host: HostProcess) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if host.process.poll() is not None:
+            raise RuntimeError(f"the host exited ({host.process.returncode}); see {host.log}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", host.port, timeout=5)
+            connection.request("GET", "/api/openapi.json")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            connection.close()
+    raise RuntimeError(f"the host did not answer within {START_SECONDS:.0f} s; see {host.log}")
 
-    KEEP = 5
 
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.counts: Counter[str] = Counter()
-        self.first: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.counts[record.levelname] += 1
-        if len(self.first) < self.KEEP:
-            self.first.append(f"{record.levelname} {record.name}: {record.getMessage()}")
-
-    def install(self) -> None:
-        root = logging.getLogger()
-        stderr = logging.StreamHandler(sys.stderr)
-        stderr.setLevel(logging.WARNING)
-        stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-        root.addHandler(stderr)
-        root.addHandler(self)
-
-    def summary(self) -> dict[str, object]:
-        return {"counts": dict(self.counts), "first": list(self.first)}
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT, as Ctrl+C: uvicorn shuts down gracefully; killed if it does not."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,15 +1,14 @@
-"""What a run found so far, as one JSON object or as a readable table."""
+"""What a run found so far: one JSON object, a readable table, and the README's block."""
 
 from __future__ import annotations
 
 import os
+import platform
 import resource
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
-
-from bench.host import WarningCounter
-from bench.load import Phase
 
 MIB = 1024 * 1024
 
@@ -23,102 +22,142 @@ def peak_rss_mib() -> float:
 @dataclass
 class Results:
     options: dict[str, Any]
-    warnings: WarningCounter
     data_dir: str = ""
-    outcome: str = "running"  # complete | failed | deadline
+    outcome: str = "running"  # complete | failed
     step: str = "starting"
     error: str | None = None
     seed: dict[str, Any] | None = None
-    phases: list[Phase] = field(default_factory=list)
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
     refresh: dict[str, Any] | None = None
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     sqlite_bytes: dict[str, int] | None = None
+    host_warnings: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Figures of the optional bench modules (bench/documents.py), by module name."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
             "stoppedAt": None if self.outcome == "complete" else self.step,
             "error": self.error,
+            "date": datetime.now(UTC).date().isoformat(),
             "options": self.options,
             "environment": {
                 "cpus": os.cpu_count(),
-                "python": sys.version.split()[0],
-                "note": "client threads and the host run in one process and share its GIL",
+                "python": platform.python_version(),
+                "note": "the host is a subprocess; wrk, the load, is another",
             },
             "dataDir": self.data_dir,
             "seed": self.seed,
-            "phases": [phase.summary() for phase in self.phases],
+            "scenarios": self.scenarios,
             "refreshQueue": self.refresh,
-            "peakRssMiB": self.peak_rss_mib | {"now": peak_rss_mib()},
+            "peakRssMiB": self.peak_rss_mib,
             "sqliteBytes": self.sqlite_bytes,
-            "warningsLogged": self.warnings.summary(),
+            "hostWarnings": self.host_warnings,
+            "extra": self.extra,
         }
 
 
 def table(report: dict[str, Any]) -> str:
-    options, env = report["options"], report["environment"]
-    lines = [
-        f"Mosaic benchmark: {options['members']} members, {options['logins']} logins, "
-        f"{options['concurrency']} client threads; {env['cpus']} CPUs, Python {env['python']}",
-        f"  ({env['note']})",
-        f"data dir: {report['dataDir']}",
-        "",
-    ]
-    seed = report["seed"]
-    if seed is not None:
-        lines.append(
-            f"seed: {seed['members']} members, {seed['rows']} rows in {seed['seconds']:.1f} s "
-            f"({seed['rowsPerSecond']:.0f} rows/s)"
-        )
-        lines.append("")
-    if report["phases"]:
-        lines += _phase_rows(report["phases"])
-    refresh = report["refreshQueue"]
-    if refresh is not None:
-        lines.append(
-            f"refresh queue: {refresh['queued']} queued by repeat logins, "
-            f"{refresh['backlogAtPhaseEnd']} still waiting when the phase ended, "
-            f"{refresh['left']} left after {refresh['drainSeconds']:.1f} s of draining, "
-            f"{refresh['poisoned']} poisoned"
-        )
-        if refresh["left"]:
-            lines.append("  (the drain stopped at its limit: later phases ran beside the poller)")
-    rss = ", ".join(f"{where} {mib:.1f}" for where, mib in report["peakRssMiB"].items())
-    lines.append(f"peak RSS (MiB): {rss}")
-    files = report["sqliteBytes"]
-    if files is not None:
-        lines.append(f"SQLite files (MiB, main + WAL): {_file_sizes(files)}")
-    logged = report["warningsLogged"]
-    counts = ", ".join(f"{level} {n}" for level, n in logged["counts"].items()) or "none"
-    lines.append(f"warnings logged: {counts}")
-    lines += [f"  {message}" for message in logged["first"]]
+    """The report for a terminal."""
+    lines = [_headline(report), f"data dir: {report['dataDir']}", ""]
+    lines += _summary_lines(report)
+    lines.append("")
+    lines += _scenario_table(report["scenarios"])
+    for scenario in report["scenarios"]:
+        lines.append(f"  {scenario['name']}: {scenario['note']}")
+        for status, n in scenario["unexpected"].items():
+            lines.append(f"    unexpected HTTP {status}: {n}")
+        for kind, n in scenario["socketErrors"].items():
+            if n:
+                lines.append(f"    socket {kind} errors: {n}")
+    warnings = report["hostWarnings"]
+    if warnings is not None:
+        counts = ", ".join(f"{level} {n}" for level, n in warnings["counts"].items())
+        lines.append(f"host log warnings: {counts or 'none'}")
+        lines += [f"  {line}" for line in warnings["first"]]
+    for name, figures in report["extra"].items():
+        lines.append(f"{name}: {figures}")
     lines.append(f"outcome: {report['outcome']}")
     if report["outcome"] != "complete":
         lines.append(f"  stopped during: {report['stoppedAt']}; {report['error'] or ''}")
     return "\n".join(lines)
 
 
-def _phase_rows(phases: list[dict[str, Any]]) -> list[str]:
-    header = f"{'phase':<28}{'count':>7}{'errors':>8}{'req/s':>9}"
-    header += "".join(f"{name:>9}" for name in ("p50", "p95", "p99", "max")) + "  (ms)"
-    lines = [header]
-    for phase in phases:
-        latency = phase["latencyMs"] or {}
-        row = f"{phase['name']:<28}{phase['count']:>7}{phase['errors']:>8}"
-        row += f"{phase['reqPerSecond'] or 0:>9.1f}"
-        row += "".join(f"{latency.get(k, float('nan')):>9.1f}" for k in ("p50", "p95", "p99"))
-        row += f"{latency.get('max', float('nan')):>9.1f}"
-        if not phase["complete"]:
-            row += f"  (partial: {phase['count']} of {phase['planned']})"
-        lines.append(row)
-    lines.append("")
-    for phase in phases:
-        lines.append(f"  {phase['name']}: {phase['note']}")
-        for error, n in phase["errorsBy"].items():
-            lines.append(f"    error {error}: {n}")
-    lines.append("  latencies are of the requests answered as expected, timed by the client")
-    lines.append("")
+def markdown(report: dict[str, Any]) -> str:
+    """The block `make bench` writes into README.md, between the bench markers."""
+    lines = [f"Last run: {_headline(report)}.", ""]
+    lines += _scenario_table(report["scenarios"], markdown=True)
+    lines += [f"- {line}" for line in _summary_lines(report)]
+    return "\n".join(lines)
+
+
+def _headline(report: dict[str, Any]) -> str:
+    options, env = report["options"], report["environment"]
+    return (
+        f"{report['date']}, {env['cpus']} cores, Python {env['python']}, "
+        f"{options['members']:,} members seeded; wrk with {options['connections']} connections "
+        f"({options['threads']} thread{'s' if options['threads'] != 1 else ''}), "
+        f"{options['seconds']:g} s per scenario; {env['note']}"
+    )
+
+
+def _summary_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    seed = report["seed"]
+    if seed is not None:
+        lines.append(
+            f"seed: {seed['members']:,} members, {seed['rows']:,} rows in "
+            f"{seed['seconds']:.1f} s ({seed['rowsPerSecond']:,.0f} rows/s)"
+        )
+    refresh = report["refreshQueue"]
+    if refresh is not None:
+        lines.append(
+            f"refresh queue: {refresh['queued']:,} queued by repeat logins, "
+            f"{refresh['backlogAtPhaseEnd']:,} waiting when they ended, {refresh['left']:,} left "
+            f"after {refresh['drainSeconds']:.1f} s of draining, {refresh['poisoned']} poisoned"
+        )
+    rss = ", ".join(f"{where} {mib:.0f}" for where, mib in report["peakRssMiB"].items())
+    if rss:
+        lines.append(f"peak RSS (MiB): {rss}")
+    files = report["sqliteBytes"]
+    if files:
+        lines.append(f"SQLite files (MiB, main + WAL): {_file_sizes(files)}")
     return lines
+
+
+COLUMNS = (
+    *("scenario", "requests", "errors", "req/s"),
+    *("p50 ms", "p90 ms", "p99 ms", "max ms", "host CPU ms/req"),
+)
+
+
+def _scenario_table(scenarios: list[dict[str, Any]], *, markdown: bool = False) -> list[str]:
+    rows = [COLUMNS]
+    for scenario in scenarios:
+        latency = {key: us / 1000 for key, us in scenario["latencyUs"].items()}
+        rows.append(
+            (
+                scenario["name"],
+                f"{scenario['requests']:,}",
+                f"{scenario['errors']:,}",
+                f"{scenario['reqPerSecond'] or 0:,.0f}",
+                *(f"{latency[key]:.1f}" for key in ("p50", "p90", "p99", "max")),
+                f"{scenario['hostCpuMsPerRequest']:.2f}",
+            )
+        )
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "|---" * len(COLUMNS) + "|")
+        return [*lines, ""]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    return [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ] + [""]
 
 
 def _file_sizes(files: dict[str, int]) -> str:

@@ -99,6 +99,7 @@ def _serve(host: str, port: int, *, timers: bool) -> int:
         host=host,
         port=port,
         queue=backends().queue,
+        documents=backends().documents,
         host_json=ROOT / "host.json",
         timers=timers,
         on_ready=ready,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mosaic.localhost.discovery import ALL_METHODS, FunctionSpec, TriggerKind, registered_functions
 from mosaic.localhost.hostconfig import HostConfig, load_host_config
-from mosaic.localhost.queues import poison_queue_name, process_batch, process_message
+from mosaic.localhost.queues import poison_queue_name, process_batch
 from mosaic.localhost.server import build_asgi_app, build_server, serve, serving_in_thread
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "load_host_config",
     "poison_queue_name",
     "process_batch",
-    "process_message",
     "registered_functions",
     "serve",
     "serving_in_thread",

@@ -1,20 +1,21 @@
 """The functions an app registers, read once per app object.
 
-`FunctionApp.get_functions()` records the names it has seen and raises
-`ValueError` on a second call, so `registered_functions` calls it once and
-caches the result per app. When something else (the Azure Functions worker, in
-production) has already called it, the functions are rebuilt from the app's
-function builders instead, which is what `get_functions()` does minus the
-name bookkeeping.
+`FunctionApp.get_functions()` records the names it has seen in the app's public
+`functions_bindings` and raises `ValueError` on a second call, so
+`registered_functions` calls it once and caches the result per app. When something
+else (the Azure Functions worker, in production) has already called it, it is
+called again on a cleared record, which is then put back as it was.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import azure.functions as func
@@ -49,6 +50,8 @@ class FunctionSpec:
     """NCRONTAB, six fields, seconds first (or an hh:mm:ss interval)."""
     run_on_startup: bool = False
     queue_name: str | None = None
+    is_async: bool = False
+    """A coroutine function: awaited on the event loop, not run on a worker thread."""
 
 
 _cache: weakref.WeakKeyDictionary[func.FunctionApp, list[FunctionSpec]] = (
@@ -68,11 +71,15 @@ def registered_functions(app: func.FunctionApp) -> list[FunctionSpec]:
 
 
 def _functions(app: func.FunctionApp) -> list[Function]:
-    if not app.functions_bindings:
+    indexed = app.functions_bindings
+    if not indexed:
         return app.get_functions()
-    # Already indexed by someone else: a second get_functions() would raise.
-    builders = app._function_builders
-    return [builder.build(app.auth_level) for builder in builders]
+    # Indexed by someone else: get_functions() would find every name taken and raise.
+    app.functions_bindings = None
+    try:
+        return app.get_functions()
+    finally:
+        app.functions_bindings = indexed
 
 
 def to_spec(fn: Function) -> FunctionSpec | None:
@@ -81,33 +88,31 @@ def to_spec(fn: Function) -> FunctionSpec | None:
     trigger = fn.get_trigger()
     _warn_about_extra_bindings(name, fn, trigger)
     user_function = fn.get_user_function()
+    if trigger is None:
+        logger.warning("%s: no trigger; skipped", name)
+        return None
+    spec = partial(
+        FunctionSpec,
+        name=name,
+        function=user_function,
+        arg_name=trigger.name,
+        is_async=inspect.iscoroutinefunction(user_function),
+    )
     if isinstance(trigger, HttpTrigger):
-        return FunctionSpec(
-            name=name,
+        return spec(
             kind="http",
-            function=user_function,
-            arg_name=trigger.name,
             route=(trigger.route or name).strip("/"),
             methods=_methods(trigger.methods),
             auth_level=_text(trigger.auth_level).lower(),
         )
     if isinstance(trigger, TimerTrigger):
-        return FunctionSpec(
-            name=name,
+        return spec(
             kind="timer",
-            function=user_function,
-            arg_name=trigger.name,
             schedule=trigger.schedule,
             run_on_startup=bool(trigger.run_on_startup),
         )
     if isinstance(trigger, QueueTrigger):
-        return FunctionSpec(
-            name=name,
-            kind="queue",
-            function=user_function,
-            arg_name=trigger.name,
-            queue_name=trigger.queue_name,
-        )
+        return spec(kind="queue", queue_name=trigger.queue_name)
     logger.warning("%s: trigger %r is not supported by the local host; skipped", name, trigger)
     return None
 

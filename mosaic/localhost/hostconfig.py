@@ -1,9 +1,10 @@
 """The host.json settings the local host honours, with the Functions host's defaults.
 
-Read: `extensions.http.routePrefix` and `extensions.queues` (batchSize,
-maxDequeueCount, visibilityTimeout, maxPollingInterval). Keys are matched
-case-insensitively, as the Functions host does. maxPollingInterval defaults to
-2 s here (Azure: 1 min) so a local queue message is picked up quickly.
+Read: `extensions.http.routePrefix`, `extensions.queues` (batchSize,
+maxDequeueCount, visibilityTimeout, maxPollingInterval) and `functionTimeout`.
+Keys are matched case-insensitively, as the Functions host does.
+maxPollingInterval defaults to 2 s here (Azure: 1 min) so a local queue message
+is picked up quickly.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class HostConfig:
     """Seconds a failed message stays hidden before its next attempt."""
     max_polling_interval: float = 2.0
     """Longest wait between two polls of an empty queue, in seconds."""
+    function_timeout: float | None = 300.0
+    """Seconds an invocation may run before it counts as failed (Consumption plan's 5 min
+    default); None when host.json says -1, unbounded."""
 
 
 def parse_timespan(value: str | float) -> float:
@@ -63,6 +67,7 @@ def load_host_config(source: Path | Mapping[str, Any] | None) -> HostConfig:
         max_polling_interval=parse_timespan(
             _get(queues, "maxPollingInterval", defaults.max_polling_interval)
         ),
+        function_timeout=_function_timeout(_get(data, "functionTimeout", None)),
     )
     _validate(config)
     return config
@@ -78,6 +83,16 @@ def _validate(config: HostConfig) -> None:
         )
     if config.visibility_timeout < 0 or config.max_polling_interval <= 0:
         raise ValueError("host.json queue timespans must be positive")
+    if config.function_timeout is not None and config.function_timeout <= 0:
+        raise ValueError("host.json functionTimeout must be positive, or -1 for no limit")
+
+
+def _function_timeout(value: str | float | None) -> float | None:
+    if value is None:
+        return HostConfig.function_timeout
+    if str(value).strip() == "-1":
+        return None
+    return parse_timespan(value)
 
 
 def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -13,7 +13,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mosaic.localhost.discovery import FunctionSpec
-from mosaic.localhost.invoke import call_async, log_invocation
+from mosaic.localhost.invoke import FunctionTimedOut, call_async, invocations
 from mosaic.localhost.routes import precedence, starlette_paths
 
 logger = logging.getLogger("mosaic.host")
@@ -22,7 +22,7 @@ PROBLEM_JSON = "application/problem+json"
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
 
 
-def http_routes(specs: list[FunctionSpec], prefix: str) -> list[Route]:
+def http_routes(specs: list[FunctionSpec], prefix: str, timeout: float | None) -> list[Route]:
     """One Starlette route per path of every HTTP function, most specific first."""
     http_specs = sorted(
         (spec for spec in specs if spec.kind == "http"),
@@ -30,7 +30,9 @@ def http_routes(specs: list[FunctionSpec], prefix: str) -> list[Route]:
     )
     _log_ignored_auth_levels(http_specs)
     return [
-        Route(path, _endpoint(spec), methods=list(spec.methods), name=f"{spec.name}:{path}")
+        Route(
+            path, _endpoint(spec, timeout), methods=list(spec.methods), name=f"{spec.name}:{path}"
+        )
         for spec in http_specs
         for path in starlette_paths(prefix, spec.route or "")
     ]
@@ -72,17 +74,21 @@ class StripTrailingSlash:
         await self.app(scope, receive, send)
 
 
-def _endpoint(spec: FunctionSpec) -> Any:
+def _endpoint(spec: FunctionSpec, timeout: float | None) -> Any:
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         azure_request = await to_azure_request(request)
         try:
-            response = to_starlette_response(await call_async(spec, azure_request))
+            result = await call_async(spec, azure_request, timeout=timeout)
+            response = to_starlette_response(result)
+        except FunctionTimedOut as error:
+            logger.error("%s", error)
+            response = problem(500, "Internal Server Error", "The function ran out of time.")
         except Exception:
             logger.exception("%s raised an exception", spec.name)
             detail = "The function failed; the host log has the details."
             response = problem(500, "Internal Server Error", detail)
-        log_invocation(spec, response.status_code, started)
+        invocations.record(spec, response.status_code, started)
         return response
 
     endpoint.__name__ = spec.name

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import threading
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
@@ -21,8 +23,12 @@ from starlette.middleware import Middleware
 from mosaic.localhost.discovery import FunctionSpec, registered_functions
 from mosaic.localhost.hostconfig import HostConfig, load_host_config
 from mosaic.localhost.http import StripTrailingSlash, http_routes, method_not_allowed, not_found
+from mosaic.localhost.invocations import SUMMARY_SECONDS
+from mosaic.localhost.invoke import invocations
 from mosaic.localhost.queues import poll_queue
-from mosaic.localhost.timers import run_timer, validate_schedule
+from mosaic.localhost.schedule import ScheduleMonitor
+from mosaic.localhost.timers import Timer, validate_schedule
+from mosaic.ports.documents import DocumentStore
 from mosaic.ports.queue import MessageQueue
 
 logger = logging.getLogger("mosaic.host")
@@ -35,22 +41,36 @@ def build_asgi_app(
     *,
     queue: MessageQueue | None,
     host_json: HostJson,
+    documents: DocumentStore | None = None,
     timers: bool = True,
     queues: bool = True,
 ) -> Starlette:
     """Serve the app's HTTP functions under the route prefix; while the ASGI lifespan runs,
-    fire its timers (timers=True) and poll its queues (queues=True, needs `queue`)."""
+    fire its timers (timers=True; `documents` keeps their schedule monitor) and poll its
+    queues (queues=True, needs `queue`)."""
     config = load_host_config(host_json)
     specs = registered_functions(app)
     for spec in specs:
         if spec.kind == "timer" and spec.schedule is not None:
             validate_schedule(spec.schedule)
+    monitor = None
+    if documents is not None:
+        monitor = ScheduleMonitor(
+            documents, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        )
+    elif timers and any(spec.kind == "timer" for spec in specs):
+        logger.warning("no document store given: timers run without a schedule monitor")
     background = _background_jobs(specs, config, queue, timers=timers, queues=queues)
+    timer_list = (
+        [Timer(spec, monitor, config.function_timeout) for spec in specs if spec.kind == "timer"]
+        if timers
+        else []
+    )
     asgi = Starlette(
-        routes=http_routes(specs, config.route_prefix),
+        routes=http_routes(specs, config.route_prefix, config.function_timeout),
         exception_handlers={404: not_found, 405: method_not_allowed},
         middleware=[Middleware(StripTrailingSlash)],
-        lifespan=_lifespan(background),
+        lifespan=_lifespan(timer_list, background),
     )
     asgi.state.functions = specs
     asgi.state.host_config = config
@@ -64,6 +84,7 @@ def serve(
     port: int = 7071,
     queue: MessageQueue | None,
     host_json: HostJson,
+    documents: DocumentStore | None = None,
     timers: bool = True,
     queues: bool = True,
     on_ready: Callable[[], None] | None = None,
@@ -71,7 +92,9 @@ def serve(
     """Run the host under uvicorn on host:port until interrupted (Ctrl+C, SIGTERM);
     on_ready is called once it listens."""
     _show_host_log()
-    asgi = build_asgi_app(app, queue=queue, host_json=host_json, timers=timers, queues=queues)
+    asgi = build_asgi_app(
+        app, queue=queue, host_json=host_json, documents=documents, timers=timers, queues=queues
+    )
     build_server(asgi, host=host, port=port, on_ready=on_ready).run()
 
 
@@ -156,9 +179,7 @@ def _background_jobs(
 ) -> list[Job]:
     jobs: list[Job] = []
     for spec in specs:
-        if spec.kind == "timer" and timers:
-            jobs.append(partial(run_timer, spec))
-        elif spec.kind == "queue" and queues:
+        if spec.kind == "queue" and queues:
             if queue is None:
                 logger.warning("%s: no queue backend given; its queue is not polled", spec.name)
                 continue
@@ -166,15 +187,27 @@ def _background_jobs(
     return jobs
 
 
-def _lifespan(jobs: list[Job]) -> Callable[[Starlette], Any]:
+def _lifespan(timers: list[Timer], jobs: list[Job]) -> Callable[[Starlette], Any]:
+    """Each timer settles what is owed at start before the app is up; then everything runs."""
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(job()) for job in jobs]
+        owed = [await timer.start() for timer in timers]
+        runs = [timer.run(missed) for timer, missed in zip(timers, owed, strict=True)]
+        tasks = [asyncio.create_task(run) for run in runs]
+        tasks += [asyncio.create_task(job()) for job in [*jobs, _summaries]]
         try:
             yield
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            invocations.flush()
 
     return lifespan
+
+
+async def _summaries() -> None:
+    while True:
+        await asyncio.sleep(SUMMARY_SECONDS)
+        invocations.flush()

@@ -37,7 +37,16 @@ class MessageQueue(Protocol):
         ...
 
     def release(self, queue: str, message: QueuedMessage, *, visibility_timeout: int) -> None:
-        """Give a received message back, visible again after visibility_timeout seconds."""
+        """Give a received message back, visible again after visibility_timeout seconds;
+        raises MessageLost on a stale pop receipt."""
+        ...
+
+    def extend(
+        self, queue: str, message: QueuedMessage, *, visibility_timeout: int
+    ) -> QueuedMessage:
+        """Keep a received message hidden for visibility_timeout seconds from now (Azure's
+        Update Message), as a consumer still working on it does. Returns the message with
+        its new pop receipt: the old one is spent. Raises MessageLost on a stale pop receipt."""
         ...
 
     def count(self, queue: str) -> int:

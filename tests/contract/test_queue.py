@@ -172,3 +172,43 @@ def test_concurrent_receivers_never_share_a_message(
 
     assert Counter(received) == Counter(sent)
     assert queues[1].count(queue_name) == 0
+
+
+def test_extended_message_stays_hidden_past_its_first_visibility_timeout(
+    queue: MessageQueue, queue_name: str
+) -> None:
+    queue.send(queue_name, "long job")
+    (message,) = queue.receive(queue_name, max_messages=1, visibility_timeout=1)
+
+    extended = queue.extend(queue_name, message, visibility_timeout=30)
+    time.sleep(PAST_ONE_SECOND)
+
+    assert queue.receive(queue_name, max_messages=1, visibility_timeout=30) == []
+    assert (extended.id, extended.body, extended.dequeue_count) == (message.id, "long job", 1)
+    assert extended.pop_receipt != message.pop_receipt
+
+
+def test_extend_spends_the_old_pop_receipt(queue: MessageQueue, queue_name: str) -> None:
+    queue.send(queue_name, "work")
+    (message,) = queue.receive(queue_name, max_messages=1, visibility_timeout=30)
+    extended = queue.extend(queue_name, message, visibility_timeout=30)
+
+    with pytest.raises(MessageLost):
+        queue.extend(queue_name, message, visibility_timeout=30)
+    with pytest.raises(MessageLost):
+        queue.delete(queue_name, message)
+    queue.delete(queue_name, extended)
+    assert queue.count(queue_name) == 0
+
+
+def test_extending_by_zero_makes_a_message_visible_at_once(
+    queue: MessageQueue, queue_name: str
+) -> None:
+    queue.send(queue_name, "work")
+    (message,) = queue.receive(queue_name, max_messages=1, visibility_timeout=30)
+
+    queue.extend(queue_name, message, visibility_timeout=0)
+
+    assert [m.id for m in queue.receive(queue_name, max_messages=1, visibility_timeout=30)] == [
+        message.id
+    ]

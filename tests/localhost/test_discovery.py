@@ -48,8 +48,10 @@ def test_registered_functions_can_be_asked_twice_and_give_the_same_list() -> Non
 def test_an_app_already_indexed_elsewhere_is_still_readable() -> None:
     app = _app()
     app.get_functions()  # what the Azure Functions worker does at start
+    indexed = app.functions_bindings
 
     assert len(registered_functions(app)) == 4
+    assert app.functions_bindings is indexed, "the worker's record is left as it was"
 
 
 def test_specs_carry_what_each_trigger_needs() -> None:
@@ -95,6 +97,7 @@ def test_host_json_defaults_match_the_functions_host_with_a_short_local_poll() -
         max_dequeue_count=5,
         visibility_timeout=0.0,
         max_polling_interval=2.0,
+        function_timeout=300.0,
     )
 
 
@@ -104,6 +107,7 @@ def test_host_json_queue_settings_and_timespans_are_read(tmp_path: Path) -> None
         json.dumps(
             {
                 "version": "2.0",
+                "functionTimeout": "00:10:00",
                 "extensions": {
                     "http": {"routePrefix": ""},
                     "queues": {
@@ -123,7 +127,13 @@ def test_host_json_queue_settings_and_timespans_are_read(tmp_path: Path) -> None
         max_dequeue_count=3,
         visibility_timeout=30.0,
         max_polling_interval=60.5,
+        function_timeout=600.0,
     )
+
+
+def test_a_function_timeout_of_minus_one_is_no_limit() -> None:
+    assert load_host_config({"functionTimeout": "-1"}).function_timeout is None
+    assert load_host_config({"functionTimeout": -1}).function_timeout is None
 
 
 def test_host_json_refuses_a_batch_size_the_functions_host_refuses() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 
 import azure.functions as func
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from mosaic.localhost import build_asgi_app, serving_in_thread
+from mosaic.localhost.invoke import invocations
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -192,13 +194,52 @@ def test_repeated_response_headers_are_all_sent(client: httpx.Client) -> None:
     assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
 
 
-def test_every_invocation_logs_one_line(
+def test_every_invocation_logs_one_debug_line(
     client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="mosaic.host"):
+    with caplog.at_level(logging.DEBUG, logger="mosaic.host"):
         client.get("/api/items/7")
         client.get("/api/boom")
 
     lines = [r.getMessage() for r in caplog.records if r.name == "mosaic.host" and not r.exc_info]
     assert any(line.startswith("get_item http 200 ") and line.endswith("ms") for line in lines)
     assert any(line.startswith("boom http 500 ") for line in lines)
+
+
+def test_invocations_are_summed_up_per_function_at_info(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    invocations.flush()
+    with caplog.at_level(logging.INFO, logger="mosaic.host"):
+        client.get("/api/items/7")
+        client.get("/api/items/8")
+        client.get("/api/greet")
+        assert not any(r.getMessage().startswith("get_item") for r in caplog.records)
+        invocations.flush()
+
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any(line.startswith("get_item http: 2 invocations (200: 2), mean ") for line in lines)
+    assert any(line.startswith("greet http: 1 invocation (200: 1), mean ") for line in lines)
+
+
+def test_a_function_running_past_function_timeout_is_a_500() -> None:
+    slow_app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    release = threading.Event()
+
+    @slow_app.route(route="slow", methods=["GET"])
+    def slow(req: func.HttpRequest) -> func.HttpResponse:
+        release.wait(10)
+        return func.HttpResponse("too late")
+
+    asgi = build_asgi_app(
+        slow_app, queue=None, host_json={"functionTimeout": "00:00:00.3"}, queues=False
+    )
+    try:
+        with serving_in_thread(asgi) as url:
+            response = httpx.get(f"{url}/api/slow")
+    finally:
+        release.set()
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "The function ran out of time."

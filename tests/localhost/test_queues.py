@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,23 @@ def handle_order(msg: func.QueueMessage) -> None:
 def always_fails(msg: func.QueueMessage) -> None:
     attempts.append(msg.dequeue_count)
     raise RuntimeError("cannot handle this")
+
+
+slow_runs: list[str] = []
+unstick = threading.Event()
+slow_started = threading.Event()
+
+
+@app.queue_trigger(arg_name="msg", queue_name="slow-jobs", connection="AzureWebJobsStorage")
+def slow_job(msg: func.QueueMessage) -> None:
+    slow_started.set()
+    time.sleep(1.6)
+    slow_runs.append(msg.get_body().decode())
+
+
+@app.queue_trigger(arg_name="msg", queue_name="stuck-jobs", connection="AzureWebJobsStorage")
+def stuck_job(msg: func.QueueMessage) -> None:
+    unstick.wait(10)
 
 
 CONFIG = load_host_config(
@@ -63,6 +81,8 @@ def queue(tmp_path: Path, clock: Clock) -> Iterator[SqliteQueue]:
 def _forget_calls() -> None:
     handled.clear()
     attempts.clear()
+    slow_runs.clear()
+    slow_started.clear()
 
 
 def _spec(name: str) -> FunctionSpec:
@@ -123,11 +143,13 @@ def test_a_message_dequeued_too_often_is_poisoned_without_running_the_function(
     assert [m.body for m in queue.peek("orders-poison")] == [json.dumps({"order": 2})]
 
 
-def test_each_message_logs_one_line(queue: SqliteQueue, caplog: pytest.LogCaptureFixture) -> None:
+def test_each_message_logs_one_debug_line(
+    queue: SqliteQueue, caplog: pytest.LogCaptureFixture
+) -> None:
     queue.send("orders", "{}")
     queue.send("doomed", "x")
 
-    with caplog.at_level(logging.INFO, logger="mosaic.host"):
+    with caplog.at_level(logging.DEBUG, logger="mosaic.host"):
         process_batch(queue, _spec("handle_order"), CONFIG)
         process_batch(queue, _spec("always_fails"), CONFIG)
 
@@ -154,3 +176,53 @@ def test_the_host_polls_queues_while_it_runs(tmp_path: Path) -> None:
         assert sqlite_queue.count("orders") == 0
     finally:
         sqlite_queue.close()
+
+
+def test_a_message_stays_hidden_while_its_function_outlives_the_processing_visibility(
+    tmp_path: Path,
+) -> None:
+    """Received for 1 s at a time and renewed every half of it: a second consumer polling
+    the same queue file meanwhile never gets the message the function is working on."""
+    host_side, other_side = SqliteQueue(tmp_path / "q.db"), SqliteQueue(tmp_path / "q.db")
+    host_side.send("slow-jobs", "long")
+    seen_by_other: list[str] = []
+    outcomes: list[str] = []
+    worker = threading.Thread(
+        target=lambda: outcomes.extend(
+            process_batch(host_side, _spec("slow_job"), CONFIG, processing_visibility=1)
+        )
+    )
+    try:
+        worker.start()
+        assert slow_started.wait(10), "the slow job never started"
+        while worker.is_alive():
+            taken = other_side.receive("slow-jobs", max_messages=1, visibility_timeout=30)
+            seen_by_other += [message.body for message in taken]
+            time.sleep(0.1)
+        worker.join()
+    finally:
+        host_side.close()
+        other_side.close()
+
+    assert (outcomes, slow_runs) == (["ok"], ["long"])
+    assert seen_by_other == []
+    assert outcomes == ["ok"]
+
+
+def test_a_function_running_past_function_timeout_counts_as_a_failure(
+    queue: SqliteQueue,
+) -> None:
+    config = load_host_config(
+        {"functionTimeout": "00:00:00.2", "extensions": {"queues": {"maxDequeueCount": 2}}}
+    )
+    queue.send("stuck-jobs", "job")
+    spec = _spec("stuck_job")
+
+    try:
+        first = process_batch(queue, spec, config)
+        second = process_batch(queue, spec, config)
+    finally:
+        unstick.set()
+
+    assert (first, second) == (["error"], ["poison"])
+    assert [message.body for message in queue.peek("stuck-jobs-poison")] == ["job"]

@@ -90,13 +90,22 @@ class SqliteQueue:
             raise MessageLost(f"{queue}/{message.id}: stale pop receipt or already deleted")
 
     def release(self, queue: str, message: QueuedMessage, *, visibility_timeout: int) -> None:
+        self._hide(queue, message, visibility_timeout)
+
+    def extend(
+        self, queue: str, message: QueuedMessage, *, visibility_timeout: int
+    ) -> QueuedMessage:
+        return self._hide(queue, message, visibility_timeout)
+
+    def _hide(self, queue: str, message: QueuedMessage, visibility_timeout: int) -> QueuedMessage:
+        """Visible again `visibility_timeout` s from now, with a new pop receipt (the old one
+        is spent), as Azure's Update Message does."""
         _check_name(queue)
         _check_range("visibility_timeout", visibility_timeout, 0, _SEVEN_DAYS)
-        # A new pop receipt, as Azure's Update Message gives: the old one is spent.
         with self._db.connect() as connection:
-            updated = connection.execute(
-                "UPDATE messages SET visible_at = ?, pop_receipt = ? "
-                "WHERE queue = ? AND id = ? AND pop_receipt = ?",
+            rows = connection.execute(
+                f"UPDATE messages SET visible_at = ?, pop_receipt = ? "
+                f"WHERE queue = ? AND id = ? AND pop_receipt = ? RETURNING {_COLUMNS}",
                 (
                     self._now() + visibility_timeout,
                     uuid.uuid4().hex,
@@ -104,9 +113,10 @@ class SqliteQueue:
                     message.id,
                     message.pop_receipt,
                 ),
-            ).rowcount
-        if not updated:
+            ).fetchall()  # to the end: the statement, and its write, is finished
+        if not rows:
             raise MessageLost(f"{queue}/{message.id}: stale pop receipt or already deleted")
+        return _message(rows[0])
 
     def count(self, queue: str) -> int:
         _check_name(queue)
