@@ -81,6 +81,7 @@ def build_backends(settings: Settings) -> Backends:
         wall_clock=SystemClock(),
         sessions=JwtSessionTokens(secret(settings, "token_secret")),
         session_minutes=settings.token_ttl_minutes,
+        refresh_coalesce_seconds=settings.refresh_coalesce_seconds,
         login_policy=LoginPolicy(
             failures_allowed=settings.login_failures_allowed,
             window_seconds=settings.login_failure_window_seconds,

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     )
     token_ttl_minutes: int = Field(default=7 * 24 * 60, gt=0)
     admin_key: SecretStr | None = None
+    refresh_coalesce_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="a membership refreshed this recently is not refreshed again on request",
+    )
     demo_seed: int = 7
 
     login_failures_allowed: int = Field(default=5, gt=0)

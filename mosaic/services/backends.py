@@ -35,4 +35,5 @@ class Backends:
     wall_clock: Clock
     sessions: SessionTokens
     session_minutes: int = 7 * 24 * 60
+    refresh_coalesce_seconds: int = 60
     login_policy: LoginPolicy = LoginPolicy()

@@ -18,6 +18,7 @@ from mosaic.domain.membership import (
     DigitalMembership,
     MembershipMode,
 )
+from mosaic.domain.refreshing import refresh_is_due
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sessions import MemberSession
 from mosaic.ports.sor import SorUnavailable
@@ -82,7 +83,8 @@ def _find_membership(
     number = find_code_owner(backends.documents, program, kind, code)
     document = _opened_by(backends, program, number, code) if number else None
     if document is not None:
-        if kind is CodeKind.MEMBERSHIP_ACTIVATION:
+        now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
+        if refresh_is_due(document, now, coalesce):
             request_refresh(backends, program, document.id, RefreshReason.LOGIN)
         return document
     if kind is not CodeKind.MEMBERSHIP_ACTIVATION:

@@ -22,6 +22,7 @@ def app_backends(tmp_path, monkeypatch) -> Iterator[Backends]:
     monkeypatch.setenv("MOSAIC_NOW", NOW.isoformat())
     monkeypatch.setenv("MOSAIC_TOKEN_SECRET", SECRET)
     monkeypatch.setenv("MOSAIC_LOGIN_FAILURES_ALLOWED", "3")
+    monkeypatch.setenv("MOSAIC_REFRESH_COALESCE_SECONDS", "0")  # every login queues a refresh
     get_settings.cache_clear()
     bootstrap.backends.cache_clear()
     yield bootstrap.backends()

@@ -61,15 +61,31 @@ def test_login_token_names_the_member_and_expires(tmp_path, engine):
 
 def test_second_login_reads_the_document_and_queues_a_refresh(tmp_path, engine):
     insert_member(engine)
-    backends = embedded_backends(tmp_path, engine=engine)
+    wall_clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=wall_clock)
     login_member(backends, "SIAM", "12345", None, "10.0.0.1")
     assert backends.queue.count(MEMBERSHIP_REFRESH_QUEUE) == 0
     engine.dispose()
     (tmp_path / "sor.sqlite").unlink()  # the SoR is gone: the second login must not need it
+    wall_clock.advance(timedelta(seconds=60))
     result = login_member(backends, "SIAM", "12345", None, "10.0.0.1")
     assert result.membership.id == "SIAM-0000001"
     [message] = backends.queue.peek(MEMBERSHIP_REFRESH_QUEUE)
     assert '"reason":"login"' in message.body
+
+
+def test_logins_within_the_coalescing_time_queue_no_more_refreshes(tmp_path, engine):
+    insert_member(engine)
+    wall_clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=wall_clock)
+    for _ in range(20):
+        login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+        wall_clock.advance(timedelta(seconds=2))
+    assert backends.queue.count(MEMBERSHIP_REFRESH_QUEUE) == 0  # read from the SoR < 60 s ago
+    wall_clock.advance(timedelta(seconds=20))
+    for _ in range(20):
+        login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    assert backends.queue.count(MEMBERSHIP_REFRESH_QUEUE) == 20  # the queue trigger coalesces
 
 
 def test_login_with_a_device_registers_it_once(tmp_path, engine):
