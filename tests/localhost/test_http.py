@@ -142,6 +142,13 @@ def test_a_trailing_slash_reaches_the_same_function_without_a_redirect(
     assert response.json()["routeParams"] == {"id": "5"}
 
 
+def test_routes_match_case_insensitively_as_azure_does(client: httpx.Client) -> None:
+    response = client.get("/API/Items/Ab1")
+
+    assert response.status_code == 200
+    assert response.json()["routeParams"] == {"id": "Ab1"}
+
+
 def test_unknown_route_is_a_404_problem(client: httpx.Client) -> None:
     response = client.get("/api/nowhere")
 
