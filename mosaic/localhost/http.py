@@ -29,6 +29,8 @@ Send = Any
 RawHeaders = list[tuple[bytes, bytes]]
 
 PROBLEM_JSON = "application/problem+json"
+MAX_BODY_BYTES = 100 * 1024 * 1024
+"""The Functions host's own limit on a request body (100 MB); larger ones are a 413."""
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
 _NO_BODY = {204, 304}
 
@@ -48,6 +50,10 @@ class HttpFunctions:
             return
         spec, route_params = found
         body = await _read_body(receive)
+        if body is None:
+            detail = f"The request body is over the host's limit of {MAX_BODY_BYTES} bytes."
+            await _respond(send, *problem(413, "Content Too Large", detail))
+            return
         started = time.perf_counter()
         try:
             request = to_azure_request(scope, body, route_params)
@@ -131,15 +137,19 @@ def _miss(scope: Scope, allowed: frozenset[str]) -> Answer:
     return problem(405, "Method Not Allowed", detail, [(b"allow", allow)])
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body; None once it grows past MAX_BODY_BYTES (the rest is not read)."""
     message = await receive()
     body: bytes = message.get("body", b"")
     if not message.get("more_body", False):
-        return body
-    chunks = [body]
+        return body if len(body) <= MAX_BODY_BYTES else None
+    chunks, size = [body], len(body)
     while message.get("more_body", False):
         message = await receive()
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_BODY_BYTES:
+            return None
     return b"".join(chunks)
 
 
