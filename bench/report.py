@@ -89,6 +89,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [f"Last run: {_headline(report)}.", ""]
     lines += _scenario_table(report["scenarios"], markdown=True)
     lines += [f"- {line}" for line in _summary_lines(report)]
+    lines += [f"- {name}: {figures}" for name, figures in report["extra"].items()]
     return "\n".join(lines)
 
 

@@ -64,6 +64,7 @@ def _path_item(op: Operation) -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
+    """The document, built afresh from OPERATIONS (the route serves a cached copy)."""
     paths: dict[str, dict[str, Any]] = {}
     for op in sorted(OPERATIONS, key=lambda o: (o.route, o.method)):
         path = "/api/" + re.sub(r"{(\w+)[^}]*}", r"{\1}", op.route)
@@ -88,4 +89,17 @@ def openapi_document() -> dict[str, Any]:
     summary="This document: OpenAPI 3.1 of every route",
 )
 def openapi(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(openapi_document()), mimetype="application/json")
+    return func.HttpResponse(openapi_bytes(), mimetype="application/json")
+
+
+_built: tuple[int, bytes] | None = None
+
+
+def openapi_bytes() -> bytes:
+    """The document as served: built once (it takes milliseconds), again only when more
+    operations were declared since (a blueprint imported later)."""
+    global _built
+    if _built is None or _built[0] != len(OPERATIONS):
+        count = len(OPERATIONS)
+        _built = count, json.dumps(openapi_document()).encode()
+    return _built[1]

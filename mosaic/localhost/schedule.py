@@ -18,20 +18,19 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from mosaic.domain.errors import ConcurrentUpdate
 from mosaic.ports.documents import (
     Container,
     DocumentAlreadyExists,
-    DocumentNotFound,
     DocumentStore,
     JsonDocument,
-    StaleDocument,
     StoredDocument,
 )
+from mosaic.services.documents import read_or_none, update_with_retries
 
 logger = logging.getLogger("mosaic.host")
 
 HOST_PARTITION = "_host"
-CLAIM_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class ScheduleMonitor:
         """`latest` (the last occurrence due by now) when the record is behind it: it was
         missed while no host ran. The first time a timer is seen, its record starts at
         `latest` and nothing is owed."""
-        current = self._read(timer)
+        current = read_or_none(self._documents, Container.SYSTEM, HOST_PARTITION, _id(timer))
         if current is None:
             with suppress(DocumentAlreadyExists):  # another host started it just now
                 self._documents.create(Container.SYSTEM, self._body(timer, latest, None))
@@ -70,28 +69,27 @@ class ScheduleMonitor:
     def claim(self, timer: str, occurrence: datetime, following: datetime) -> Claimed | None:
         """Record `occurrence` as run (and `following` as next) unless it, or a later one,
         already is; None when another host has it."""
-        for _ in range(CLAIM_ATTEMPTS):
-            current = self._read(timer)
-            if current is not None and _last(current) >= occurrence:
-                return None
-            body = self._body(timer, occurrence, following)
-            try:
-                if current is None:
-                    self._documents.create(Container.SYSTEM, body)
-                    return Claimed(occurrence, None, None)
-                self._documents.replace(Container.SYSTEM, body, if_match=current.etag)
-            except (DocumentAlreadyExists, StaleDocument, DocumentNotFound):
-                continue  # another host wrote in between: read again
-            updated = datetime.fromisoformat(current.body["lastUpdated"])
-            return Claimed(occurrence, _last(current), updated)
-        logger.warning("%s: occurrence %s contended too long; skipped", timer, occurrence)
-        return None
+        decided: list[tuple[StoredDocument | None, bool]] = []
 
-    def _read(self, timer: str) -> StoredDocument | None:
+        def decide(current: StoredDocument | None) -> JsonDocument | None:
+            ours = current is None or _last(current) < occurrence
+            decided.append((current, ours))
+            return self._body(timer, occurrence, following) if ours else None
+
         try:
-            return self._documents.read(Container.SYSTEM, HOST_PARTITION, _id(timer))
-        except DocumentNotFound:
+            update_with_retries(
+                self._documents, Container.SYSTEM, HOST_PARTITION, _id(timer), decide
+            )
+        except ConcurrentUpdate:
+            logger.warning("%s: occurrence %s contended too long; skipped", timer, occurrence)
             return None
+        previous, ours = decided[-1]  # the last decision is the one that stood
+        if not ours:
+            return None
+        if previous is None:
+            return Claimed(occurrence, None, None)
+        updated = datetime.fromisoformat(previous.body["lastUpdated"])
+        return Claimed(occurrence, _last(previous), updated)
 
     def _body(self, timer: str, last: datetime, following: datetime | None) -> JsonDocument:
         return {

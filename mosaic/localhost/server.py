@@ -3,31 +3,21 @@ timers and queue pollers, and `serve` to run it under uvicorn (what `func start`
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import socket
 import threading
-import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
-from functools import partial
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import azure.functions as func
 import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
-from mosaic.localhost.discovery import FunctionSpec, registered_functions
-from mosaic.localhost.hostconfig import HostConfig, load_host_config
-from mosaic.localhost.http import StripTrailingSlash, http_routes, method_not_allowed, not_found
-from mosaic.localhost.invocations import SUMMARY_SECONDS
-from mosaic.localhost.invoke import invocations
-from mosaic.localhost.queues import poll_queue
-from mosaic.localhost.schedule import ScheduleMonitor
-from mosaic.localhost.timers import Timer, validate_schedule
+from mosaic.localhost.app import LocalHost
+from mosaic.localhost.discovery import registered_functions
+from mosaic.localhost.hostconfig import load_host_config
+from mosaic.localhost.timers import validate_schedule
 from mosaic.ports.documents import DocumentStore
 from mosaic.ports.queue import MessageQueue
 
@@ -44,7 +34,7 @@ def build_asgi_app(
     documents: DocumentStore | None = None,
     timers: bool = True,
     queues: bool = True,
-) -> Starlette:
+) -> LocalHost:
     """Serve the app's HTTP functions under the route prefix; while the ASGI lifespan runs,
     fire its timers (timers=True; `documents` keeps their schedule monitor) and poll its
     queues (queues=True, needs `queue`)."""
@@ -53,28 +43,14 @@ def build_asgi_app(
     for spec in specs:
         if spec.kind == "timer" and spec.schedule is not None:
             validate_schedule(spec.schedule)
-    monitor = None
-    if documents is not None:
-        monitor = ScheduleMonitor(
-            documents, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        )
-    elif timers and any(spec.kind == "timer" for spec in specs):
-        logger.warning("no document store given: timers run without a schedule monitor")
-    background = _background_jobs(specs, config, queue, timers=timers, queues=queues)
-    timer_list = (
-        [Timer(spec, monitor, config.function_timeout) for spec in specs if spec.kind == "timer"]
-        if timers
-        else []
+    return LocalHost(
+        specs,
+        config,
+        queue=queue if queues else None,
+        documents=documents,
+        timers=timers,
+        queues=queues,
     )
-    asgi = Starlette(
-        routes=http_routes(specs, config.route_prefix, config.function_timeout),
-        exception_handlers={404: not_found, 405: method_not_allowed},
-        middleware=[Middleware(StripTrailingSlash)],
-        lifespan=_lifespan(timer_list, background),
-    )
-    asgi.state.functions = specs
-    asgi.state.host_config = config
-    return asgi
 
 
 def serve(
@@ -99,7 +75,7 @@ def serve(
 
 
 @contextmanager
-def serving_in_thread(asgi: Starlette, *, start_seconds: float = 10.0) -> Iterator[str]:
+def serving_in_thread(asgi: LocalHost, *, start_seconds: float = 10.0) -> Iterator[str]:
     """Serve `asgi` on a free 127.0.0.1 port in a background thread (tests, benchmarks);
     yields its base URL and stops it on exit."""
     ready = threading.Event()
@@ -124,13 +100,13 @@ def serving_in_thread(asgi: Starlette, *, start_seconds: float = 10.0) -> Iterat
 
 
 def _show_host_log() -> None:
-    """Without any logging configured, the per-invocation lines would be invisible."""
+    """Without any logging configured, the host's summaries and errors would be invisible."""
     if not logging.getLogger().handlers and logger.level == logging.NOTSET:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
 
 def build_server(
-    asgi: Starlette,
+    asgi: LocalHost,
     *,
     host: str = "127.0.0.1",
     port: int = 7071,
@@ -139,14 +115,17 @@ def build_server(
     """A uvicorn server for the host's ASGI app; `run(sockets=...)` serves pre-bound sockets,
     setting `should_exit` stops it.
 
-    uvicorn logs at warning level only (no access log): the host logs one line per
-    invocation on the "mosaic.host" logger, which the caller's logging config shows.
+    uvicorn's fast parts when installed (httptools, uvloop: requirements-local.txt), logging
+    at warning level only (no access log): the host logs invocations on "mosaic.host".
     """
     # The host is the front end: it must not take a client's X-Forwarded-For as its peer.
     config = uvicorn.Config(
         asgi,
         host=host,
         port=port,
+        interface="asgi3",
+        http="auto",
+        loop="auto",
         log_level="warning",
         access_log=False,
         lifespan="on",
@@ -164,50 +143,3 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
         if self.started and self._on_ready is not None:
             self._on_ready()
-
-
-Job = Callable[[], Coroutine[Any, Any, None]]
-
-
-def _background_jobs(
-    specs: list[FunctionSpec],
-    config: HostConfig,
-    queue: MessageQueue | None,
-    *,
-    timers: bool,
-    queues: bool,
-) -> list[Job]:
-    jobs: list[Job] = []
-    for spec in specs:
-        if spec.kind == "queue" and queues:
-            if queue is None:
-                logger.warning("%s: no queue backend given; its queue is not polled", spec.name)
-                continue
-            jobs.append(partial(poll_queue, queue, spec, config))
-    return jobs
-
-
-def _lifespan(timers: list[Timer], jobs: list[Job]) -> Callable[[Starlette], Any]:
-    """Each timer settles what is owed at start before the app is up; then everything runs."""
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        owed = [await timer.start() for timer in timers]
-        runs = [timer.run(missed) for timer, missed in zip(timers, owed, strict=True)]
-        tasks = [asyncio.create_task(run) for run in runs]
-        tasks += [asyncio.create_task(job()) for job in [*jobs, _summaries]]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            invocations.flush()
-
-    return lifespan
-
-
-async def _summaries() -> None:
-    while True:
-        await asyncio.sleep(SUMMARY_SECONDS)
-        invocations.flush()

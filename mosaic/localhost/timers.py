@@ -78,7 +78,13 @@ class Timer:
         if self._monitor is None:
             return None
         latest = latest_occurrence(self.schedule, datetime.now(UTC))
-        return await asyncio.to_thread(self._monitor.missed, self.spec.name, latest)
+        try:
+            return await asyncio.to_thread(self._monitor.missed, self.spec.name, latest)
+        except Exception:
+            logger.exception(
+                "%s: reading its schedule status failed; nothing caught up", self.spec.name
+            )
+            return None
 
     async def run(self, missed: datetime | None) -> None:
         if missed is not None:
@@ -98,7 +104,11 @@ class Timer:
         else:
             following = next_occurrence(self.schedule, occurrence)
             claim = self._monitor.claim
-            found = await asyncio.to_thread(claim, self.spec.name, occurrence, following)
+            try:
+                found = await asyncio.to_thread(claim, self.spec.name, occurrence, following)
+            except Exception:  # not fired rather than maybe fired twice
+                logger.exception("%s: claiming %s failed; skipped", self.spec.name, occurrence)
+                return
             if found is None:
                 logger.debug("%s: %s fired by another host", self.spec.name, occurrence)
                 return

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from starlette.applications import Starlette
 
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
+from mosaic.localhost import LocalHost
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def open_store(tmp_path: Path) -> Iterator[Callable[[], SqliteDocumentStore]]:
         store.close()
 
 
-def run_lifespans(hosts: list[Starlette], until: Callable[[], bool], timeout: float) -> None:
+def run_lifespans(hosts: list[LocalHost], until: Callable[[], bool], timeout: float) -> None:
     """Run the hosts' lifespans together, wait for the condition (or the timeout), stop."""
 
     async def run() -> None:
@@ -33,8 +33,8 @@ def run_lifespans(hosts: list[Starlette], until: Callable[[], bool], timeout: fl
             for host in hosts:
                 group.create_task(_run(host))
 
-    async def _run(host: Starlette) -> None:
-        async with host.router.lifespan_context(host):
+    async def _run(host: LocalHost) -> None:
+        async with host.running():
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and not until():
                 await asyncio.sleep(0.05)

@@ -8,8 +8,14 @@ from pathlib import Path
 import azure.functions as func
 import pytest
 
-from mosaic.localhost import ALL_METHODS, HostConfig, load_host_config, registered_functions
-from mosaic.localhost.routes import starlette_paths
+from mosaic.localhost import (
+    ALL_METHODS,
+    FunctionSpec,
+    HostConfig,
+    load_host_config,
+    registered_functions,
+)
+from mosaic.localhost.routes import Router
 
 
 def _app() -> func.FunctionApp:
@@ -73,21 +79,53 @@ def test_specs_carry_what_each_trigger_needs() -> None:
     assert callable(queue.function)
 
 
+def _router(route: str, prefix: str = "api") -> Router:
+    spec = FunctionSpec(
+        name="f", kind="http", function=print, arg_name="req", route=route, methods=("GET",)
+    )
+    return Router([spec], prefix)
+
+
 @pytest.mark.parametrize(
-    ("route", "paths"),
+    ("route", "path", "params"),
     [
-        ("items/{id}", ["/api/items/{id}"]),
-        ("counts/{n:int}", ["/api/counts/{n:azure_int}"]),
-        ("greet/{name?}", ["/api/greet/{name}", "/api/greet"]),
-        ("files/{*rest}", ["/api/files/{rest:path}"]),
+        ("items/{id}", "/api/items/42", {"id": "42"}),
+        ("items/{id}", "/api/items/42/", {"id": "42"}),
+        ("counts/{n:int}", "/api/counts/-7", {"n": "-7"}),
+        ("greet/{name?}", "/api/greet/ada", {"name": "ada"}),
+        ("greet/{name?}", "/api/greet", {}),
+        ("files/{*rest}", "/api/files/a/b.txt", {"rest": "a/b.txt"}),
+        ("files/{name}.{ext}", "/api/files/report.pdf", {"name": "report", "ext": "pdf"}),
+        ("Mobile/Login", "/API/mobile/LOGIN", {}),
+        ("items/{id}", "/api/ITEMS/AbC", {"id": "AbC"}),
     ],
 )
-def test_azure_route_templates_become_starlette_paths(route: str, paths: list[str]) -> None:
-    assert starlette_paths("api", route) == paths
+def test_azure_route_templates_match_paths_case_insensitively(
+    route: str, path: str, params: dict[str, str]
+) -> None:
+    found = _router(route).match("GET", path)
+
+    assert isinstance(found, tuple)
+    assert (found[0].route, found[1]) == (route, params)
+
+
+@pytest.mark.parametrize(
+    ("route", "path"),
+    [("counts/{n:int}", "/api/counts/seven"), ("items/{id}", "/api/items"), ("a/b", "/a/b")],
+)
+def test_paths_outside_a_template_find_no_function(route: str, path: str) -> None:
+    assert _router(route).match("GET", path) == frozenset()
+
+
+def test_a_known_path_with_another_method_names_the_methods_allowed() -> None:
+    assert _router("items/{id}").match("POST", "/api/items/1") == frozenset({"GET", "HEAD"})
 
 
 def test_an_empty_route_prefix_serves_at_the_root() -> None:
-    assert starlette_paths("", "items/{id}") == ["/items/{id}"]
+    found = _router("items/{id}", prefix="").match("GET", "/items/1")
+
+    assert isinstance(found, tuple)
+    assert found[1] == {"id": "1"}
 
 
 def test_host_json_defaults_match_the_functions_host_with_a_short_local_poll() -> None:

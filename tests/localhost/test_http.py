@@ -11,7 +11,7 @@ import azure.functions as func
 import httpx
 import pytest
 
-from mosaic.localhost import build_asgi_app, serving_in_thread
+from mosaic.localhost import build_asgi_app, http, serving_in_thread
 from mosaic.localhost.invoke import invocations
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -116,6 +116,23 @@ def test_body_round_trips_byte_for_byte(client: httpx.Client) -> None:
     assert response.headers["content-type"] == "application/octet-stream"
 
 
+def test_a_body_over_the_host_limit_is_a_413_problem(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http, "MAX_BODY_BYTES", 1000)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"x" * 600
+        yield b"x" * 600
+
+    assert client.post("/api/items", content=b"x" * 1000).status_code == 201
+    assert client.post("/api/items", content=b"x" * 1001).status_code == 413
+    response = client.post("/api/items", content=chunks())
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 def test_post_only_route_refuses_get_with_405(client: httpx.Client) -> None:
     response = client.get("/api/items")
 
@@ -140,6 +157,13 @@ def test_a_trailing_slash_reaches_the_same_function_without_a_redirect(
 
     assert response.status_code == 200
     assert response.json()["routeParams"] == {"id": "5"}
+
+
+def test_routes_match_case_insensitively_as_azure_does(client: httpx.Client) -> None:
+    response = client.get("/API/Items/Ab1")
+
+    assert response.status_code == 200
+    assert response.json()["routeParams"] == {"id": "Ab1"}
 
 
 def test_unknown_route_is_a_404_problem(client: httpx.Client) -> None:

@@ -163,7 +163,7 @@ def test_the_host_polls_queues_while_it_runs(tmp_path: Path) -> None:
     asgi = build_asgi_app(app, queue=sqlite_queue, host_json={}, timers=False)
 
     async def run() -> None:
-        async with asgi.router.lifespan_context(asgi):
+        async with asgi.running():
             await asyncio.sleep(0.2)  # the poller has found the queue empty and backs off
             sqlite_queue.send("orders", json.dumps({"order": 3}))
             deadline = time.monotonic() + 3

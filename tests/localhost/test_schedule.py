@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import azure.functions as func
+import pytest
 
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.localhost import build_asgi_app
@@ -108,3 +109,19 @@ def test_of_many_clients_claiming_one_occurrence_exactly_one_wins(
         won = list(pool.map(claim, monitors))
 
     assert won.count(True) == 1
+
+
+def test_a_store_that_fails_leaves_the_host_running_and_says_so(
+    open_store: Callable[[], SqliteDocumentStore], caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_store()
+    store.close()
+    fired: Fired = []
+    host = build_asgi_app(
+        _timer_app(HOURLY, fired), queue=None, documents=store, host_json={}, queues=False
+    )
+
+    run_lifespans([host], lambda: False, 0.1)
+
+    assert fired == []
+    assert any("reading its schedule status failed" in r.getMessage() for r in caplog.records)
