@@ -182,6 +182,16 @@ def figures(
         store.close()
 
 
+def measure(directory: Path, documents: int = 100_000) -> dict[str, str]:
+    """The figures for `python -m bench`'s report, measured in a folder of `directory`."""
+    folder = directory / "bench-documents"
+    folder.mkdir()
+    try:
+        return dict(figures(folder, documents))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value <= 0:

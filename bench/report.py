@@ -77,7 +77,8 @@ def table(report: dict[str, Any]) -> str:
         lines.append(f"host log warnings: {counts or 'none'}")
         lines += [f"  {line}" for line in warnings["first"]]
     for name, figures in report["extra"].items():
-        lines.append(f"{name}: {figures}")
+        lines.append(f"{name}:")
+        lines += [f"  {what}: {figure}" for what, figure in _pairs(figures)]
     lines.append(f"outcome: {report['outcome']}")
     if report["outcome"] != "complete":
         lines.append(f"  stopped during: {report['stoppedAt']}; {report['error'] or ''}")
@@ -89,8 +90,17 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [f"Last run: {_headline(report)}.", ""]
     lines += _scenario_table(report["scenarios"], markdown=True)
     lines += [f"- {line}" for line in _summary_lines(report)]
-    lines += [f"- {name}: {figures}" for name, figures in report["extra"].items()]
+    for name, figures in report["extra"].items():
+        lines.append(f"- {name}:")
+        lines += [f"  - {what}: {figure}" for what, figure in _pairs(figures)]
     return "\n".join(lines)
+
+
+def _pairs(figures: Any) -> list[tuple[str, str]]:
+    """An optional module's figures: (what, figure) pairs, or one line of whatever it is."""
+    if isinstance(figures, dict):
+        return [(str(what), str(figure)) for what, figure in figures.items()]
+    return [("figures", str(figures))]
 
 
 def _headline(report: dict[str, Any]) -> str:

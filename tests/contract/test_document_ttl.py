@@ -148,3 +148,26 @@ def test_purging_leaves_live_documents_alone(
     assert [d.id for d in store.query(LOG, program)] == ["forever", "young"]
     with pytest.raises(DocumentNotFound):
         store.read(LOG, program, "old")
+
+
+@pytest.mark.parametrize("fields", [{}, {"ttl": -1}])
+def test_an_increment_does_not_make_a_lasting_document_expire(
+    store: DocumentStore, program: str, clock: Clock, fields: dict[str, Any]
+) -> None:
+    store.create(Container.SYSTEM, doc(program, n=1, **fields))
+    store.increment(Container.SYSTEM, program, "R1", "n")
+
+    clock.advance(TEN_YEARS)
+
+    assert store.read(Container.SYSTEM, program, "R1").body == doc(program, n=2, **fields)
+
+
+def test_an_increment_counts_a_live_ttl_again_from_its_write(
+    store: DocumentStore, program: str, clock: Clock
+) -> None:
+    store.increment(Container.SYSTEM, program, "R1", "n", ttl=60)
+    clock.advance(50)
+    store.increment(Container.SYSTEM, program, "R1", "n")
+
+    body = expires_in(60, store, clock, program, container=Container.SYSTEM)
+    assert body == doc(program, n=2, ttl=60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
@@ -59,6 +60,13 @@ _OVERWRITE = (
     "body = excluded.body, etag = excluded.etag, updated = excluded.updated, "
     "expires = excluded.expires"
 )
+
+
+_EXPIRES_FROM_BODY = (
+    "iif(json_type(body, '$.ttl') = 'integer' AND json_extract(body, '$.ttl') > 0, "
+    ":now + json_extract(body, '$.ttl'), NULL)"
+)
+"""A live document's expiry after a write: its ttl counted from now (-1 or none: never)."""
 
 
 class SqliteDocumentStore:
@@ -143,6 +151,9 @@ class SqliteDocumentStore:
         expired document is replaced by the created one; a live one keeps its ttl, counted
         again from this write."""
         path = _increment_path(field, delta, initial)
+        counted = self._increment_live(container, program, id, path, delta)
+        if counted is not None:
+            return counted
         created = {"id": id, "program": program, **(initial or {}), field: delta}
         if ttl is not None:
             created["ttl"] = ttl
@@ -152,7 +163,7 @@ class SqliteDocumentStore:
                 f"{_INSERT} body = iif(expires <= :now, excluded.body, "
                 "json_set(body, :path, ifnull(json_extract(body, :path), 0) + :delta)), "
                 "etag = excluded.etag, updated = excluded.updated, expires = iif("
-                "expires <= :now, excluded.expires, :now + json_extract(body, '$.ttl')) "
+                f"expires <= :now, excluded.expires, {_EXPIRES_FROM_BODY}) "
                 "WHERE expires <= :now OR ifnull(json_type(body, :path), 'integer') = 'integer' "
                 "RETURNING json_extract(body, :path)",
                 row,
@@ -160,6 +171,23 @@ class SqliteDocumentStore:
         if not written:
             raise ValueError(f"{container}/{program}/{id}: {field} does not hold an integer")
         return int(written[0][0])
+
+    def _increment_live(
+        self, container: Container, program: str, id: str, path: str, delta: int
+    ) -> int | None:
+        """The common case in one UPDATE: a live document whose field is an integer (or
+        missing). None when the document must be created (or the field is not an integer)."""
+        key = {"container": container, "program": program, "id": id, "now": self._now()}
+        with self._db.connect() as connection:
+            row = connection.execute(
+                "UPDATE documents SET body = json_set(body, :path, "
+                "ifnull(json_extract(body, :path), 0) + :delta), etag = :etag, updated = :now, "
+                f"expires = {_EXPIRES_FROM_BODY} WHERE {_KEY} AND {LIVE} "
+                "AND ifnull(json_type(body, :path), 'integer') = 'integer' "
+                "RETURNING json_extract(body, :path)",
+                key | {"path": path, "delta": delta, "etag": uuid.uuid4().hex},
+            ).fetchone()
+        return None if row is None else int(row[0])
 
     def _prepare(self, container: Container, body: JsonDocument) -> dict[str, Any]:
         """The row to write: identity checked, `_` system fields dropped, expiry from `ttl`."""
@@ -292,10 +320,15 @@ def _migrate(connection: sqlite3.Connection) -> None:
 def _increment_path(field: str, delta: int, initial: Mapping[str, JsonScalar] | None) -> str:
     if isinstance(delta, bool) or not isinstance(delta, int):
         raise ValueError(f"an increment is an integer, not {delta!r}")
-    if field in ("id", "program", "ttl") or len(field_path(field)) != 1:
-        raise ValueError(f"not a top-level field that can be incremented: {field!r}")
     if initial and {"id", "program"} & set(initial):
         raise ValueError("initial fields must not name id or program")
+    return _field_json_path(field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _field_json_path(field: str) -> str:
+    if field in ("id", "program", "ttl") or len(field_path(field)) != 1:
+        raise ValueError(f"not a top-level field that can be incremented: {field!r}")
     return _json_path(field)
 
 
