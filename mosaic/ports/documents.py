@@ -196,6 +196,22 @@ class DocumentStore(Protocol):
         to a concurrent one. Raises ValueError when the field holds anything but an integer."""
         ...
 
+    def increment_each(
+        self,
+        container: Container,
+        keys: Sequence[tuple[str, str]],
+        field: str,
+        delta: int = 1,
+        *,
+        initial: Mapping[str, JsonScalar] | None = None,
+        ttl: int | None = None,
+    ) -> list[JsonDocument]:
+        """`increment` on each (program, id) of `keys`, each atomic (the set is not: an
+        error may leave some done), in as few round trips as the store allows; returns each
+        document's body after its increment, in the order of `keys` (its `field` is exactly
+        what its increment made it, as `increment` answers)."""
+        ...
+
     def purge_expired(self) -> int:
         """Removes expired documents for good; returns how many. A store whose service deletes
         them itself (Cosmos DB) does nothing and returns 0."""

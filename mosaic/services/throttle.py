@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from mosaic.domain.errors import TooManyAttempts
 from mosaic.domain.throttling import SlidingWindow, client_key
-from mosaic.ports.documents import Container
-from mosaic.services.backends import Backends
+from mosaic.ports.documents import Container, JsonDocument
+from mosaic.services.backends import Backends, LoginPolicy
 from mosaic.services.documents import read_or_none
 
 CLIENT_PARTITIONS = "0123456789abcdef"
@@ -53,9 +53,24 @@ class Attempt:
 def admit(backends: Backends, scope: str, program: str, address: str | None) -> Attempt:
     """Count one attempt against the program's and the client's budgets, or refuse it
     (TooManyAttempts, nothing left counted) when either is used up."""
-    policy = backends.login_policy
-    window = SlidingWindow(policy.window_seconds)
+    window = SlidingWindow(backends.login_policy.window_seconds)
     now = backends.wall_clock.now().timestamp()
+    budgets = _budgets(backends.login_policy, scope, program, address)
+    bucket = window.bucket(now)
+    pages = _add(backends, budgets, window, bucket, 1)
+    for budget, page in zip(budgets, pages, strict=True):
+        counts = _previous_page(backends, budget, window, bucket) | page
+        if window.count(counts, now) > budget.allowed:
+            _add(backends, budgets, window, bucket, -1)
+            counts[bucket] -= 1
+            wait = window.seconds_until_room(counts, now, budget.allowed)
+            log.warning("%s refused (%s): %s", scope, program, budget.refusal)
+            raise TooManyAttempts(f"{budget.refusal}; try again in {wait} s", wait)
+    return Attempt(tuple(budgets), bucket)
+
+
+def _budgets(policy: LoginPolicy, scope: str, program: str, address: str | None) -> list[Budget]:
+    """The program's budget, and the client's when the request says who the client is."""
     budgets = [
         Budget(
             program,
@@ -66,74 +81,57 @@ def admit(backends: Backends, scope: str, program: str, address: str | None) -> 
     ]
     if address is None:
         _complain_about_missing_address()
-    else:
-        digest = _digest(client_key(address))
-        budgets.append(
-            Budget(
-                f"_throttle-{digest[0]}",
-                f"throttle:{scope}:client:{digest}",
-                policy.failures_allowed,
-                "too many failed attempts from this client",
-            )
+        return budgets
+    digest = _digest(client_key(address))
+    budgets.append(
+        Budget(
+            f"_throttle-{digest[0]}",
+            f"throttle:{scope}:client:{digest}",
+            policy.failures_allowed,
+            "too many failed attempts from this client",
         )
-    attempt = Attempt((), window.bucket(now))
-    for budget in budgets:
-        try:
-            _take(backends, budget, window, now)
-        except TooManyAttempts:
-            forgive(backends, attempt)
-            log.warning("%s refused (%s): %s", scope, program, budget.refusal)
-            raise
-        attempt = Attempt((*attempt.budgets, budget), attempt.bucket)
-    return attempt
+    )
+    return budgets
 
 
 def forgive(backends: Backends, attempt: Attempt) -> None:
     """The attempt's code opened a membership: it does not count against any budget."""
     window = SlidingWindow(backends.login_policy.window_seconds)
-    for budget in attempt.budgets:
-        _add(backends, budget, window, attempt.bucket, -1)
+    _add(backends, list(attempt.budgets), window, attempt.bucket, -1)
 
 
-def _take(backends: Backends, budget: Budget, window: SlidingWindow, now: float) -> None:
-    bucket = window.bucket(now)
-    counted = _add(backends, budget, window, bucket, 1)
-    buckets = _buckets(backends, budget, window, bucket)
-    # The increment's own answer orders parallel attempts exactly; a later read would let
-    # two of them see each other and both be refused.
-    buckets[bucket] = counted
-    if window.count(buckets, now) > budget.allowed:
-        _add(backends, budget, window, bucket, -1)
-        buckets[bucket] -= 1
-        wait = window.seconds_until_room(buckets, now, budget.allowed)
-        raise TooManyAttempts(f"{budget.refusal}; try again in {wait} s", wait)
-
-
-def _add(backends: Backends, budget: Budget, window: SlidingWindow, bucket: int, n: int) -> int:
-    return backends.documents.increment(
+def _add(
+    backends: Backends, budgets: list[Budget], window: SlidingWindow, bucket: int, n: int
+) -> list[dict[int, int]]:
+    """Add `n` to the bucket of every budget (one write where the store can); each budget's
+    page of bucket counts after it. The increment's own answer orders parallel attempts
+    exactly, where a later read would let two of them see each other and both be refused."""
+    page = window.page(bucket)
+    bodies = backends.documents.increment_each(
         Container.SYSTEM,
-        budget.partition,
-        budget.id(window.page(bucket)),
+        [(budget.partition, budget.id(page)) for budget in budgets],
         f"b{bucket}",
         n,
         initial={"kind": "throttle"},
         ttl=2 * window.seconds + 60,  # its own window, and the next one it still reaches into
     )
+    return [_bucket_counts(body) for body in bodies]
 
 
-def _buckets(
+def _previous_page(
     backends: Backends, budget: Budget, window: SlidingWindow, bucket: int
 ) -> dict[int, int]:
-    """The bucket counts of the page `bucket` is on and of the page before."""
-    page = window.page(bucket)
-    counts: dict[int, int] = {}
-    for id in (budget.id(page - 1), budget.id(page)):
-        found = read_or_none(backends.documents, Container.SYSTEM, budget.partition, id)
-        for field, value in (found.body if found else {}).items():
-            if field.startswith("b") and field[1:].isdigit() and isinstance(value, int):
-                counts[int(field[1:])] = value
-    counts.setdefault(bucket, 0)
-    return counts
+    id = budget.id(window.page(bucket) - 1)
+    found = read_or_none(backends.documents, Container.SYSTEM, budget.partition, id)
+    return _bucket_counts(found.body) if found else {}
+
+
+def _bucket_counts(body: JsonDocument) -> dict[int, int]:
+    return {
+        int(field[1:]): value
+        for field, value in body.items()
+        if field.startswith("b") and field[1:].isdigit() and isinstance(value, int)
+    }
 
 
 def _digest(key: str) -> str:

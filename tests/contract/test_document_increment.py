@@ -100,3 +100,48 @@ def test_concurrent_increments_from_two_stores_lose_nothing(
 
     assert sorted(returned) == list(range(1, threads * each + 1))
     assert stores[1].read(SYSTEM, program, "hits").body["count"] == threads * each
+
+
+def test_increment_each_counts_every_key_and_answers_their_bodies_in_order(
+    store: DocumentStore, program: str, other_program: str
+) -> None:
+    store.create(SYSTEM, {"id": "a", "program": program, "n": 4, "note": "kept"})
+
+    bodies = store.increment_each(
+        SYSTEM, [(program, "a"), (other_program, "b")], "n", 2, initial={"kind": "k"}, ttl=60
+    )
+
+    assert bodies == [
+        {"id": "a", "program": program, "n": 6, "note": "kept"},
+        {"id": "b", "program": other_program, "kind": "k", "n": 2, "ttl": 60},
+    ]
+    assert store.read(SYSTEM, other_program, "b").body["n"] == 2
+
+
+def test_increment_each_refuses_the_same_key_twice(store: DocumentStore, program: str) -> None:
+    with pytest.raises(ValueError, match="once per call"):
+        store.increment_each(SYSTEM, [(program, "a"), (program, "a")], "n")
+
+
+def test_concurrent_increment_each_answer_every_count_once(
+    open_store: Callable[[], DocumentStore], program: str, other_program: str
+) -> None:
+    stores, threads, each = [open_store(), open_store()], 8, 20
+    barrier = threading.Barrier(threads)
+    keys = [(program, "x"), (other_program, "y")]
+
+    def work(thread: int) -> list[tuple[int, int]]:
+        barrier.wait()
+        store = stores[thread % 2]
+        answers = []
+        for _ in range(each):
+            x, y = store.increment_each(SYSTEM, keys, "n")
+            answers.append((x["n"], y["n"]))
+        return answers
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        answered = [pair for pairs in pool.map(work, range(threads)) for pair in pairs]
+
+    everything = list(range(1, threads * each + 1))
+    assert sorted(x for x, _ in answered) == everything
+    assert sorted(y for _, y in answered) == everything

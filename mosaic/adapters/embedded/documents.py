@@ -67,6 +67,14 @@ _EXPIRES_FROM_BODY = (
     ":now + json_extract(body, '$.ttl'), NULL)"
 )
 """A live document's expiry after a write: its ttl counted from now (-1 or none: never)."""
+_INCREMENT_LIVE = (
+    "UPDATE documents SET body = json_set(body, :path, "
+    "ifnull(json_extract(body, :path), 0) + :delta), etag = :etag, updated = :now, "
+    f"expires = {_EXPIRES_FROM_BODY} WHERE {_KEY} AND {LIVE} "
+    "AND ifnull(json_type(body, :path), 'integer') = 'integer' "
+    "RETURNING json_extract(body, :path), body"
+)
+"""An increment of a live document whose field is an integer or missing: one UPDATE."""
 
 
 class SqliteDocumentStore:
@@ -172,6 +180,42 @@ class SqliteDocumentStore:
             raise ValueError(f"{container}/{program}/{id}: {field} does not hold an integer")
         return int(written[0][0])
 
+    def increment_each(
+        self,
+        container: Container,
+        keys: Sequence[tuple[str, str]],
+        field: str,
+        delta: int = 1,
+        *,
+        initial: Mapping[str, JsonScalar] | None = None,
+        ttl: int | None = None,
+    ) -> list[JsonDocument]:
+        """Live documents in one transaction (one commit, however many keys); any other key
+        through `increment`, then read."""
+        path = _increment_path(field, delta, initial)
+        if len(set(keys)) != len(keys):
+            raise ValueError("a key may be incremented once per call")
+        row = {"container": container, "now": self._now(), "path": path, "delta": delta}
+        written = []
+        with self._db.transaction() as connection:
+            for program, id in keys:
+                written += [
+                    (program, id, body)
+                    for _, body in connection.execute(
+                        _INCREMENT_LIVE,
+                        row | {"program": program, "id": id, "etag": uuid.uuid4().hex},
+                    )
+                ]
+        bodies = {(program, id): json.loads(body) for program, id, body in written}
+        for program, id in keys:
+            if (program, id) not in bodies:
+                value = self.increment(
+                    container, program, id, field, delta, initial=initial, ttl=ttl
+                )
+                # Its own increment's answer, and the rest as read after it.
+                bodies[(program, id)] = self.read(container, program, id).body | {field: value}
+        return [bodies[key] for key in keys]
+
     def _increment_live(
         self, container: Container, program: str, id: str, path: str, delta: int
     ) -> int | None:
@@ -180,12 +224,7 @@ class SqliteDocumentStore:
         key = {"container": container, "program": program, "id": id, "now": self._now()}
         with self._db.connect() as connection:
             row = connection.execute(
-                "UPDATE documents SET body = json_set(body, :path, "
-                "ifnull(json_extract(body, :path), 0) + :delta), etag = :etag, updated = :now, "
-                f"expires = {_EXPIRES_FROM_BODY} WHERE {_KEY} AND {LIVE} "
-                "AND ifnull(json_type(body, :path), 'integer') = 'integer' "
-                "RETURNING json_extract(body, :path)",
-                key | {"path": path, "delta": delta, "etag": uuid.uuid4().hex},
+                _INCREMENT_LIVE, key | {"path": path, "delta": delta, "etag": uuid.uuid4().hex}
             ).fetchone()
         return None if row is None else int(row[0])
 
