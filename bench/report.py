@@ -124,7 +124,8 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
     refresh = report["refreshQueue"]
     if refresh is not None:
         lines.append(
-            f"refresh queue: {refresh['queued']:,} queued by repeat logins, "
+            f"refreshes: {refresh['refreshesRun']:,} logged for the first and "
+            f"{refresh['repeatLogins']:,} repeat logins (a refresh is coalesced within 60 s); "
             f"{refresh['backlogAtPhaseEnd']:,} waiting when they ended, {refresh['left']:,} left "
             f"after {refresh['drainSeconds']:.1f} s of draining, {refresh['poisoned']} poisoned"
         )
