@@ -6,7 +6,9 @@ needs no Azure and no settings.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import secrets
 from functools import cache
 from pathlib import Path
@@ -30,14 +32,23 @@ class ConfigurationError(RuntimeError):
 
 
 def embedded_secret(data_dir: Path, name: str) -> str:
-    """A random secret kept in the data directory, made on first use (embedded backend only)."""
+    """A random secret kept in the data directory, made on first use (embedded backend only).
+    Two processes starting at once agree: the file is written under an exclusive lock, only
+    ever readable by its owner, and each reads what is there before adding."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "secrets.json"
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    if name not in stored:
-        stored[name] = secrets.token_urlsafe(32)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stored, indent=2))
-        path.chmod(0o600)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "r+", encoding="utf-8") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        text = file.read()
+        stored: dict[str, str] = json.loads(text) if text.strip() else {}
+        if name not in stored:
+            stored[name] = secrets.token_urlsafe(32)
+            file.seek(0)
+            file.truncate()
+            file.write(json.dumps(stored, indent=2))
+            file.flush()
+            os.fsync(file.fileno())
     return stored[name]
 
 

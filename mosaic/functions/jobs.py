@@ -11,7 +11,7 @@ from mosaic.domain.errors import DocumentFromNewerSchema, MembershipNotFound
 from mosaic.services.refresh import (
     MEMBERSHIP_REFRESH_QUEUE,
     MembershipRefreshRequest,
-    refresh_membership,
+    refresh_requested,
 )
 
 bp = func.Blueprint()
@@ -26,7 +26,7 @@ def membership_refresh(msg: func.QueueMessage) -> None:
     """A malformed message or a failing SoR raises: the host retries, then poisons it."""
     request = MembershipRefreshRequest.model_validate_json(msg.get_body())
     try:
-        refresh_membership(backends(), request.program, request.membership_number, request.reason)
+        refresh_requested(backends(), request)
     except MembershipNotFound:
         log.warning(
             "membership %s/%s is gone from the SoR; marked removed where it was digital",

@@ -55,7 +55,7 @@ class DeviceBody(RequestModel):
     push_token: Annotated[str, Field(max_length=4096)] | None = None
 
     def details(self) -> DeviceDetails:
-        return DeviceDetails(**self.model_dump())
+        return DeviceDetails(**self.model_dump(exclude_unset=True))
 
 
 class LoginBody(RequestModel):

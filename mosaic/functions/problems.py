@@ -152,6 +152,10 @@ def _body_error(rule: str) -> ValidationError:
     )
 
 
+def _first_line(error: ValueError) -> str:
+    return str(error).splitlines()[0][:120]
+
+
 def json_body(req: func.HttpRequest) -> Any:
     """The body as JSON: UTF-8 only, at most MAX_BODY_BYTES, not nested past what the
     parser can take."""
@@ -164,5 +168,5 @@ def json_body(req: func.HttpRequest) -> Any:
         raise invalid_body("must be UTF-8 encoded JSON") from None
     except RecursionError:
         raise invalid_body("is nested too deeply") from None
-    except ValueError:
-        raise invalid_body("must be a JSON object") from None
+    except ValueError as error:
+        raise invalid_body(f"is not valid JSON ({_first_line(error)})") from None

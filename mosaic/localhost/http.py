@@ -50,6 +50,8 @@ class HttpFunctions:
             return
         spec, route_params = found
         body = await _read_body(receive)
+        if body is _DISCONNECTED:
+            return  # the client left before its body ended: nothing to run, no one to answer
         if body is None:
             detail = f"The request body is over the host's limit of {MAX_BODY_BYTES} bytes."
             await _respond(send, *problem(413, "Content Too Large", detail))
@@ -137,15 +139,24 @@ def _miss(scope: Scope, allowed: frozenset[str]) -> Answer:
     return problem(405, "Method Not Allowed", detail, [(b"allow", allow)])
 
 
+_DISCONNECTED = b"\x00disconnected"
+"""What _read_body answers when the client went away mid-body (compared by identity)."""
+
+
 async def _read_body(receive: Receive) -> bytes | None:
-    """The whole body; None once it grows past MAX_BODY_BYTES (the rest is not read)."""
+    """The whole body; None once it grows past MAX_BODY_BYTES (the rest is not read);
+    _DISCONNECTED when the client left before the body ended."""
     message = await receive()
+    if message["type"] == "http.disconnect":
+        return _DISCONNECTED
     body: bytes = message.get("body", b"")
     if not message.get("more_body", False):
         return body if len(body) <= MAX_BODY_BYTES else None
     chunks, size = [body], len(body)
     while message.get("more_body", False):
         message = await receive()
+        if message["type"] == "http.disconnect":
+            return _DISCONNECTED
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
         if size > MAX_BODY_BYTES:

@@ -11,6 +11,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from mosaic.domain.errors import ConcurrentUpdate, DocumentFromNewerSchema
+from mosaic.domain.membership import SCHEMA_VERSION, DigitalMembership
 from mosaic.domain.versions import written_by_newer_schema
 from mosaic.ports.documents import (
     Container,
@@ -46,6 +47,13 @@ M = TypeVar("M", bound=BaseModel)
 class UnreadableDocument(Exception):
     """A stored document this code cannot read although no newer version wrote it: a
     defect (or a hand edit) to fix on the server, never the client's fault."""
+
+
+def stored_body(document: DigitalMembership) -> JsonDocument:
+    """The membership as written by this code: stamped with this code's schema version,
+    since what it writes is only readable by code that knows that version."""
+    stamped = document.meta.model_copy(update={"schema_version": SCHEMA_VERSION})
+    return document.model_copy(update={"meta": stamped}).model_dump(mode="json", by_alias=True)
 
 
 def load(model: type[M], stored: StoredDocument) -> M:

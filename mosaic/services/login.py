@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from mosaic.domain.access import ensure_code_opens, ensure_invitee_period_open
 from mosaic.domain.codes import CodeKind, activation_code_kind
+from mosaic.domain.devices import register_device
 from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
     UnknownActivationCode,
 )
 from mosaic.domain.membership import (
-    Device,
     DeviceDetails,
     DigitalMembership,
     MembershipMode,
@@ -25,7 +25,7 @@ from mosaic.ports.sor import SorUnavailable
 from mosaic.services import throttle
 from mosaic.services.backends import Backends
 from mosaic.services.codes import find_code_owner
-from mosaic.services.documents import load, read_or_none, update_with_retries
+from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.programs import program_timezone
 from mosaic.services.refresh import RefreshReason, refresh_membership, request_refresh
 
@@ -51,12 +51,16 @@ def login_member(
     code is looked at, and given back only once the code opened a membership."""
     kind = activation_code_kind(activation_code)
     attempt = throttle.admit(backends, THROTTLE_SCOPE, program, client)
-    document = _find_membership(backends, program, kind, activation_code)
-    if document is None:
-        raise UnknownActivationCode("no membership of this program has that activation code")
     now = backends.clock.now()
-    if document.meta.mode is MembershipMode.INVITEE:
-        ensure_invitee_period_open(document, now, program_timezone(backends, program))
+    try:
+        document = _find_membership(backends, program, kind, activation_code)
+        if document is None:
+            raise UnknownActivationCode("no membership of this program has that activation code")
+        if document.meta.mode is MembershipMode.INVITEE:
+            ensure_invitee_period_open(document, now, program_timezone(backends, program))
+    except Exception:
+        throttle.failed(backends, attempt)
+        raise
     throttle.forgive(backends, attempt)
     if device is not None:
         document = _register_device(backends, document, device, now)
@@ -133,11 +137,8 @@ def _register_device(
     def decide(current: StoredDocument | None) -> JsonDocument | None:
         if current is None:
             return None
-        membership = load(DigitalMembership, current)
-        others = [d for d in membership.devices if d.device_id != details.device_id]
-        device = Device(registered_at=now, **details.model_dump())
-        saved.append(membership.model_copy(update={"devices": [*others, device]}))
-        return saved[-1].model_dump(mode="json", by_alias=True)
+        saved.append(register_device(load(DigitalMembership, current), details, now))
+        return stored_body(saved[-1])
 
     update_with_retries(
         backends.documents, Container.MEMBERSHIPS, document.program, document.id, decide

@@ -33,15 +33,17 @@ from mosaic.domain.errors import (
     SystemOfRecordUnavailable,
 )
 from mosaic.domain.membership import DigitalMembership, MembershipMode, summarize
+from mosaic.domain.refreshing import request_already_served
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.codes import CodeConflict, claim_code, release_codes
-from mosaic.services.documents import load, update_with_retries
+from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.programs import ensure_program
 
 MEMBERSHIP_REFRESH_QUEUE = "membership-refresh"
-CONFLICT_RECHECK_SECONDS = 60
+CONFLICT_RECHECK_SECONDS = 90
+"""Past the coalescing time, so the claimant's recheck is not dropped as already served."""
 REFRESH_LOG_DAYS = 90
 """How long a refresh log entry is kept (DESIGN section 3: they expire)."""
 log = logging.getLogger("mosaic.refresh")
@@ -57,7 +59,8 @@ class RefreshReason(StrEnum):
 
 
 class MembershipRefreshRequest(CamelModel):
-    """The `membership-refresh` queue message."""
+    """The `membership-refresh` queue message; `requestedAt` is wall-clock time, compared
+    with when the membership was last read from the SoR."""
 
     program: str
     membership_number: str
@@ -80,13 +83,37 @@ def request_refresh(
         program=program,
         membership_number=number,
         reason=reason,
-        requested_at=backends.clock.now(),
+        requested_at=backends.wall_clock.now(),
     )
     backends.queue.send(
         MEMBERSHIP_REFRESH_QUEUE,
         message.model_dump_json(by_alias=True),
         delay_seconds=delay_seconds,
     )
+
+
+def refresh_requested(
+    backends: Backends, request: MembershipRefreshRequest
+) -> DigitalMembership | None:
+    """The queue's refresh: dropped, with a log line, when the membership was read from the
+    SoR since the request was made or within the coalescing time (DESIGN section 1), so a
+    thousand queued requests for one member make one refresh."""
+    found = read_or_none(
+        backends.documents, Container.MEMBERSHIPS, request.program, request.membership_number
+    )
+    if found is not None:
+        document = load(DigitalMembership, found)
+        now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
+        if request_already_served(document, request.requested_at, now, coalesce):
+            log.info(
+                "refresh of %s/%s (%s) dropped: read from the SoR at %s",
+                request.program,
+                request.membership_number,
+                request.reason.value,
+                document.meta.sor_read_at,
+            )
+            return None
+    return refresh_membership(backends, request.program, request.membership_number, request.reason)
 
 
 def refresh_membership(
@@ -125,7 +152,7 @@ def _refresh(backends: Backends, program: str, number: str, report: _Report) -> 
         if decision.keep(existing, read_at):
             return None
         decision.document = build_membership(record, existing, now, read_at)
-        return decision.document.model_dump(mode="json", by_alias=True)
+        return stored_body(decision.document)
 
     update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
     document = decision.result()
@@ -236,7 +263,7 @@ def _remove(
         if existing is None or decision.keep(existing, read_at):
             return None
         decision.document = mark_removed(existing, now, read_at)
-        return decision.document.model_dump(mode="json", by_alias=True)
+        return stored_body(decision.document)
 
     update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
     if decision.skipped:  # an invitee, or a newer read found the membership after all

@@ -26,6 +26,9 @@ from mosaic.services.documents import read_or_none
 
 CLIENT_PARTITIONS = "0123456789abcdef"
 """Client counters span programs; spread over 16 partitions by digest, not one hot one."""
+ATTEMPTS, FAILURES = "b", "f"
+"""A page's counters: attempts counted and not given back (failures and attempts still
+being answered), and settled failures."""
 log = logging.getLogger("mosaic.throttle")
 
 
@@ -59,14 +62,24 @@ def admit(backends: Backends, scope: str, program: str, address: str | None) -> 
     bucket = window.bucket(now)
     pages = _add(backends, budgets, window, bucket, 1)
     for budget, page in zip(budgets, pages, strict=True):
-        counts = _previous_page(backends, budget, window, bucket) | page
-        if window.count(counts, now) > budget.allowed:
+        previous = _previous_page(backends, budget, window, bucket)
+        attempts = _counts(previous, ATTEMPTS) | _counts(page, ATTEMPTS)
+        if window.count(attempts, now) > budget.allowed:
             _add(backends, budgets, window, bucket, -1)
-            counts[bucket] -= 1
-            wait = window.seconds_until_room(counts, now, budget.allowed)
+            failures = _counts(previous, FAILURES) | _counts(page, FAILURES)
+            wait = _retry_after(window, failures, now, budget.allowed)
             log.warning("%s refused (%s): %s", scope, program, budget.refusal)
             raise TooManyAttempts(f"{budget.refusal}; try again in {wait} s", wait)
     return Attempt(tuple(budgets), bucket)
+
+
+def _retry_after(window: SlidingWindow, failures: dict[int, int], now: float, allowed: int) -> int:
+    """When the budget is used up by settled failures, until enough of them leave the
+    window; when attempts still being answered fill it (members behind one address logging
+    in at once), a second: they are given back as soon as they succeed."""
+    if window.count(failures, now) < allowed:
+        return 1
+    return window.seconds_until_room(failures, now, allowed)
 
 
 def _budgets(policy: LoginPolicy, scope: str, program: str, address: str | None) -> list[Budget]:
@@ -100,37 +113,49 @@ def forgive(backends: Backends, attempt: Attempt) -> None:
     _add(backends, list(attempt.budgets), window, attempt.bucket, -1)
 
 
+def failed(backends: Backends, attempt: Attempt) -> None:
+    """The attempt did not open a membership: it stays counted, and is now a settled
+    failure too (what Retry-After is computed from)."""
+    window = SlidingWindow(backends.login_policy.window_seconds)
+    _add(backends, list(attempt.budgets), window, attempt.bucket, 1, FAILURES)
+
+
 def _add(
-    backends: Backends, budgets: list[Budget], window: SlidingWindow, bucket: int, n: int
-) -> list[dict[int, int]]:
-    """Add `n` to the bucket of every budget (one write where the store can); each budget's
-    page of bucket counts after it. The increment's own answer orders parallel attempts
+    backends: Backends,
+    budgets: list[Budget],
+    window: SlidingWindow,
+    bucket: int,
+    n: int,
+    counter: str = ATTEMPTS,
+) -> list[JsonDocument]:
+    """Add `n` to the bucket's counter of every budget (one write where the store can);
+    each budget's page after it. The increment's own answer orders parallel attempts
     exactly, where a later read would let two of them see each other and both be refused."""
     page = window.page(bucket)
-    bodies = backends.documents.increment_each(
+    return backends.documents.increment_each(
         Container.SYSTEM,
         [(budget.partition, budget.id(page)) for budget in budgets],
-        f"b{bucket}",
+        f"{counter}{bucket}",
         n,
         initial={"kind": "throttle"},
         ttl=2 * window.seconds + 60,  # its own window, and the next one it still reaches into
     )
-    return [_bucket_counts(body) for body in bodies]
 
 
 def _previous_page(
     backends: Backends, budget: Budget, window: SlidingWindow, bucket: int
-) -> dict[int, int]:
+) -> JsonDocument:
     id = budget.id(window.page(bucket) - 1)
     found = read_or_none(backends.documents, Container.SYSTEM, budget.partition, id)
-    return _bucket_counts(found.body) if found else {}
+    return found.body if found else {}
 
 
-def _bucket_counts(body: JsonDocument) -> dict[int, int]:
+def _counts(page: JsonDocument, counter: str) -> dict[int, int]:
+    """One counter's counts by bucket, from a page whose fields are `<counter><bucket>`."""
     return {
         int(field[1:]): value
-        for field, value in body.items()
-        if field.startswith("b") and field[1:].isdigit() and isinstance(value, int)
+        for field, value in page.items()
+        if field[:1] == counter and field[1:].isdigit() and isinstance(value, int)
     }
 
 

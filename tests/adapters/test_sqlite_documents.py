@@ -94,3 +94,19 @@ def test_indexes_of_fields_no_longer_declared_are_dropped_on_open(tmp_path: Path
     names = {str(name) for (name,) in _rows(path, "SELECT name FROM sqlite_master")}
     assert "docs1:memberships:membership.status" in names
     assert not {"docs0:memberships:old.field", "docs1:memberships:gone"} & names
+
+
+def test_purge_takes_every_expired_document_in_several_batches(tmp_path: Path) -> None:
+    from mosaic.adapters.embedded.documents import PURGE_BATCH
+
+    clock = [1_000_000.0]
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite", time_source=lambda: clock[0])
+    expired = PURGE_BATCH * 2 + 7
+    for n in range(expired):
+        store.create(Container.SYSTEM, {"id": f"c{n}", "program": "P", "ttl": 60})
+    store.create(Container.SYSTEM, {"id": "kept", "program": "P"})
+    clock[0] += 61
+
+    assert store.purge_expired() == expired
+    assert [d.id for d in store.query(Container.SYSTEM, "P")] == ["kept"]
+    store.close()

@@ -47,3 +47,9 @@ def test_a_stored_document_that_does_not_validate_is_not_blamed_on_the_client(cl
     assert problem["title"] == "Service being upgraded"
     assert int(response.headers["retry-after"]) > 0
     assert "paused" not in response.text
+
+
+def test_a_body_that_is_not_json_says_why(client):
+    problem = _problem(client.post(LOGIN, content=b'{"program": "SIAM",'), 400)
+    assert problem["errors"][0]["field"] == "body"
+    assert problem["errors"][0]["rule"].startswith("is not valid JSON")

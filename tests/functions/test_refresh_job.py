@@ -65,3 +65,30 @@ def test_refresh_while_the_sor_is_down_is_kept_for_a_retry(app_backends, job, tm
     (tmp_path / "sor.offline").rename(tmp_path / "sor.sqlite")
     assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]
     assert app_backends.queue.count(QUEUE) == 0
+
+
+def test_a_burst_of_requests_for_one_member_makes_one_refresh(app_backends, job):
+    from datetime import UTC, datetime
+
+    requested = datetime.now(UTC).isoformat()
+    for _ in range(40):
+        body = json.loads(_request()) | {"requestedAt": requested, "reason": "login"}
+        app_backends.queue.send(QUEUE, json.dumps(body))
+    outcomes = []
+    while app_backends.queue.count(QUEUE):
+        outcomes += process_batch(app_backends.queue, job, CONFIG)
+    assert outcomes == ["ok"] * 40  # each message settled: 39 dropped as already served
+    logged = app_backends.documents.query(Container.REFRESH_LOG, "SIAM")
+    assert [d.body["outcome"] for d in logged] == ["refreshed"]
+
+
+def test_a_request_made_after_the_last_refresh_is_not_dropped(app_backends, job):
+    from datetime import UTC, datetime
+
+    app_backends.queue.send(QUEUE, _request())
+    process_batch(app_backends.queue, job, CONFIG)
+    later = json.loads(_request()) | {"requestedAt": datetime.now(UTC).isoformat()}
+    app_backends.queue.send(QUEUE, json.dumps(later))
+    process_batch(app_backends.queue, job, CONFIG)
+    logged = app_backends.documents.query(Container.REFRESH_LOG, "SIAM")
+    assert len(logged) == 2

@@ -63,6 +63,15 @@ def cookies(req: func.HttpRequest) -> func.HttpResponse:
     return response
 
 
+ORDERS: list[bytes] = []
+
+
+@app.route(route="orders", methods=["POST"])
+def place_order(req: func.HttpRequest) -> func.HttpResponse:
+    ORDERS.append(req.get_body())
+    return func.HttpResponse(status_code=201)
+
+
 @app.route(route="boom")
 def boom(req: func.HttpRequest) -> func.HttpResponse:
     raise RuntimeError("secret internals")
@@ -267,3 +276,38 @@ def test_a_function_running_past_function_timeout_is_a_500() -> None:
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "The function ran out of time."
+
+
+def test_a_client_gone_before_its_body_ended_runs_nothing() -> None:
+    import asyncio
+
+    asgi = build_asgi_app(app, queue=None, host_json={}, timers=False, queues=False)
+    messages: list[dict[str, object]] = [
+        {"type": "http.request", "body": b'{"amount": 100', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/orders",
+        "raw_path": b"/api/orders",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 7071),
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
+    }
+    asyncio.run(asgi(scope, receive, send))
+
+    assert ORDERS == []
+    assert sent == []

@@ -109,3 +109,9 @@ def test_conflicts_back_off_with_growing_bounded_jittered_waits(backends):
         )
     assert jitter_bounds == [(0.0, 0.01), (0.0, 0.02), (0.0, 0.03), (0.0, 0.03)]
     assert waits == [0.005, 0.01, 0.015, 0.015]
+
+
+def test_a_document_this_code_writes_carries_this_codes_schema_version(backends):
+    _extend(backends, meta__schemaVersion=SCHEMA_VERSION - 1)
+    login_member(backends, "SIAM", "12345", DeviceDetails(device_id="d"), "10.0.0.1")
+    assert _stored(backends)["meta"]["schemaVersion"] == SCHEMA_VERSION

@@ -183,3 +183,27 @@ def test_parallel_guesses_from_many_addresses_get_at_most_the_program_ceiling(tm
         thread.join()
     assert outcomes.count("unknown") == 10
     assert outcomes.count("throttled") == 20
+
+
+def test_members_logging_in_at_once_behind_one_address_are_told_to_retry_at_once(tmp_path, engine):
+    backends = _backends(tmp_path, engine)
+    login_member(backends, "SIAM", "12345", None, "203.0.113.9")  # make it digital
+    barrier = threading.Barrier(12)
+    waits: list[int] = []
+    admitted: list[str] = []
+
+    def log_in() -> None:
+        barrier.wait()
+        try:
+            admitted.append(login_member(backends, "SIAM", "12345", None, "203.0.113.9").token)
+        except TooManyAttempts as refused:
+            waits.append(refused.retry_after_seconds)
+
+    threads = [threading.Thread(target=log_in) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(admitted) >= 3
+    assert all(wait == 1 for wait in waits)  # no failure settled: nothing to wait out
+    assert login_member(backends, "SIAM", "12345", None, "203.0.113.9").membership

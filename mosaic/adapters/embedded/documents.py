@@ -77,6 +77,9 @@ _INCREMENT_LIVE = (
 """An increment of a live document whose field is an integer or missing: one UPDATE."""
 
 
+PURGE_BATCH = 500
+
+
 class SqliteDocumentStore:
     """Documents in one table of a SQLite file. A body's `ttl` sets the `expires` column; an
     expired row is invisible to every operation and removed by `purge_expired`."""
@@ -139,10 +142,18 @@ class SqliteDocumentStore:
                 _raise_missing_or_stale(connection, key)
 
     def purge_expired(self) -> int:
-        with self._db.connect() as connection:
-            return connection.execute(
-                "DELETE FROM documents WHERE expires <= ?", (self._now(),)
-            ).rowcount
+        """In batches, so writers never wait long behind the sweep."""
+        purged, now = 0, self._now()
+        while True:
+            with self._db.connect() as connection:
+                deleted = connection.execute(
+                    "DELETE FROM documents WHERE rowid IN (SELECT rowid FROM documents "
+                    "WHERE expires <= ? LIMIT ?)",
+                    (now, PURGE_BATCH),
+                ).rowcount
+            purged += deleted
+            if deleted < PURGE_BATCH:
+                return purged
 
     def increment(
         self,
