@@ -144,9 +144,9 @@ def _run(args: argparse.Namespace, directory: Path, results: Results) -> None:
 
 NOTES = {
     "first": "no document yet: the membership is built from the SoR, stored and indexed",
-    "repeat": "the throttle's counts (two increments, two reads, two given back), code-index "
-    "and membership point reads; a refresh is queued only for a member not read from the SoR "
-    "in the last 60 s (coalescing), so here none",
+    "repeat": "the throttle's two counters taken in one write and given back in another, two "
+    "reads of their previous pages, code-index and membership point reads; a refresh is queued "
+    "only for a member not read from the SoR in the last 60 s (coalescing), so here none",
     "malformed": "activationCode '12a45': refused by body validation, a 400 (cheapest path)",
     "openapi": "GET /api/openapi.json, the OpenAPI document of every route",
 }
