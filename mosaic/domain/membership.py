@@ -258,6 +258,7 @@ class MembershipSummary(CamelModel):
     email: str | None = None
     phone: str | None = None
     card_number: str | None = None
+    activation_code: str | None = None
     package: PackageRef
     status: MembershipStatus
     starts_on: date
@@ -276,6 +277,7 @@ def summarize(document: DigitalMembership) -> MembershipSummary:
         email=info.email,
         phone=info.phone,
         card_number=info.card_number,
+        activation_code=info.activation_code,
         package=info.package,
         status=info.status,
         starts_on=info.starts_on,

@@ -168,3 +168,37 @@ def test_summary_comes_back_whole(index: SearchIndex, program: str) -> None:
     index.upsert([original])
 
     assert index.search(program, "kanya").items == [original]
+
+
+def test_activation_code_is_searchable(index: SearchIndex, program: str) -> None:
+    index.upsert(
+        [
+            summary(program, "M0001", "Somchai Jaidee", activation_code="09727"),
+            summary(program, "M0002", "Somsak Rakdee", activation_code="46066"),
+        ]
+    )
+
+    assert names(index, program, "09727") == ["Somchai Jaidee"]
+
+
+def test_facets_count_every_match_by_status_mode_and_tier(index: SearchIndex, program: str) -> None:
+    index.upsert(
+        [
+            summary(program, "M0001", "One Gold", tier="gold"),
+            summary(program, "M0002", "Two Gold", tier="gold"),
+            summary(program, "M0003", "Three", status=MembershipStatus.EXPIRED),
+            summary(program, "M0004", "Four", mode=MembershipMode.INVITEE),
+            summary(program, "M0005", "Five Elsewhere", package=PackageRef(code="S", name="S")),
+        ]
+    )
+
+    page = index.search(program, None, filters={"package": "GOLD"}, page_size=1)
+
+    assert page.total == 4
+    assert len(page.items) == 1
+    assert page.facets == {
+        "status": {"active": 3, "expired": 1},
+        "mode": {"full": 3, "invitee": 1},
+        "tier": {"gold": 2, "none": 2},
+    }
+    assert index.search(program, "gold").facets["tier"] == {"gold": 2}

@@ -10,7 +10,7 @@ from typing import Any
 
 from mosaic.adapters.embedded.sqlite import SqliteDatabase
 from mosaic.domain.membership import MembershipSummary
-from mosaic.ports.search import FILTERABLE, SearchPage
+from mosaic.ports.search import FACETS, FILTERABLE, SearchPage
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS summaries (
@@ -75,8 +75,19 @@ class SqliteSearchIndex:
                 "ORDER BY sort_name, membership_number LIMIT ? OFFSET ?",
                 [*parameters, page_size, (page - 1) * page_size],
             ).fetchall()
+            facets = {
+                facet: {
+                    str(value if value is not None else "none"): count
+                    for value, count in connection.execute(
+                        f"SELECT {facet}, COUNT(*) FROM summaries WHERE {where} "
+                        f"GROUP BY {facet} ORDER BY COUNT(*) DESC, {facet}",
+                        parameters,
+                    )
+                }
+                for facet in FACETS
+            }
         items = [MembershipSummary.model_validate(json.loads(body)) for (body,) in rows]
-        return SearchPage(items=items, total=total, page=page, page_size=page_size)
+        return SearchPage(items=items, total=total, page=page, page_size=page_size, facets=facets)
 
 
 def _upsert(connection: sqlite3.Connection, summary: MembershipSummary) -> None:
@@ -100,8 +111,9 @@ def _upsert(connection: sqlite3.Connection, summary: MembershipSummary) -> None:
             body,
         ),
     ).fetchone()
-    # Digits alone as well, so "0812345678" finds "081-234-5678".
-    digits = " ".join(_digits(value) for value in (summary.phone, summary.card_number))
+    # Digits alone as well, so "0812345678" finds "081-234-5678"; the activation code too.
+    numbers = (summary.phone, summary.card_number, summary.activation_code)
+    digits = " ".join(_digits(value) for value in numbers)
     connection.execute("DELETE FROM summaries_text WHERE rowid = ?", (rowid,))
     connection.execute(
         "INSERT INTO summaries_text (rowid, member_name, email, phone, card_number, "
