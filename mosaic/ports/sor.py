@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import SorMembershipRecord, SorProgram
 
 
@@ -25,6 +26,18 @@ class SystemOfRecord(Protocol):
         """The membership with its vouchers, offers, and transactions since history_since,
         an aware instant whose own timezone's date bounds the date columns (check-in,
         offer validity); membership transactions: all of them."""
+        ...
+
+    def program_codes(self) -> list[str]:
+        """Every program the SoR knows."""
+        ...
+
+    def program_catalog(self, program: str, *, today: date) -> SorProgramCatalog | None:
+        """The program with its hotels, outlets and the offers valid `today` or later."""
+        ...
+
+    def program_statistics(self, program: str, *, since: date) -> SorProgramStatistics:
+        """The program's figures from `since`, each from one set-based query."""
         ...
 
     def probe(self) -> None:

@@ -272,3 +272,13 @@ staff = Table(
     Column("name", String(120), nullable=False),
     Column("role", String(32), nullable=False),
 )
+
+# The program refresh's statistics: one range scan per figure, by program and time.
+Index("ix_tracking_program_at", tracking_transactions.c.program, tracking_transactions.c.at)
+Index(
+    "ix_membership_transactions_program_kind_at",
+    membership_transactions.c.program,
+    membership_transactions.c.kind,
+    membership_transactions.c.at,
+)
+Index("ix_static_vouchers_redeemed", static_vouchers.c.program, static_vouchers.c.redeemed_at)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from mosaic.adapters.sor import programs
 from mosaic.adapters.sor import schema as t
+from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import (
     SorMembership,
     SorMembershipRecord,
@@ -24,6 +26,7 @@ from mosaic.domain.records import (
 from mosaic.ports.sor import SorUnavailable
 
 CENT = Decimal("0.01")
+R = TypeVar("R")
 
 
 def _utc(value: datetime) -> datetime:
@@ -149,6 +152,23 @@ class SqlSystemOfRecord:
             SorOffer(r.code, r.title, r.hotel, r.valid_from, r.valid_to)
             for r in self._rows(query.order_by(c.code))
         ]
+
+    def program_codes(self) -> list[str]:
+        return [str(row[0]) for row in self._rows(sa.select(t.programs.c.code).order_by("code"))]
+
+    def program_catalog(self, program: str, *, today: date) -> SorProgramCatalog | None:
+        return self._read(lambda connection: programs.read_catalog(connection, program, today))
+
+    def program_statistics(self, program: str, *, since: date) -> SorProgramStatistics:
+        return self._read(lambda connection: programs.read_statistics(connection, program, since))
+
+    def _read(self, work: Callable[[sa.Connection], R]) -> R:
+        """`work` on one connection, in one transaction: one consistent state of the SoR."""
+        try:
+            with self._engine.connect() as connection, connection.begin():
+                return work(connection)
+        except SQLAlchemyError as error:
+            raise SorUnavailable(str(error)) from error
 
     def probe(self) -> None:
         try:

@@ -1,0 +1,80 @@
+"""What the system of record holds about a program, as read through the SoR port for the
+program refresh: its catalog (hotels, outlets, offers) and its statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from mosaic.domain.records import SorProgram
+
+
+@dataclass(frozen=True)
+class SorHotel:
+    code: str
+    name: str
+    city: str
+    country: str
+    in_network: bool
+
+
+@dataclass(frozen=True)
+class SorOutlet:
+    code: str
+    hotel: str
+    name: str
+    cuisine: str | None
+
+
+@dataclass(frozen=True)
+class SorContentOffer:
+    code: str
+    title: str
+    description: str | None
+    hotel: str | None
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class SorProgramCatalog:
+    program: SorProgram
+    hotels: list[SorHotel] = field(default_factory=list)
+    outlets: list[SorOutlet] = field(default_factory=list)
+    offers: list[SorContentOffer] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SorMonthlyFigure:
+    """A count (and an amount) of one subject (hotel, outlet, package) in one month."""
+
+    month: str
+    subject: str
+    count: int
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SorCampaign:
+    id: str
+    channel: str
+    title: str
+    target: str
+    status: str
+    sent: int
+    opened: int
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SorProgramStatistics:
+    """Figures of the months since a date, each computed by one set-based query."""
+
+    tracking_per_hotel: list[SorMonthlyFigure] = field(default_factory=list)
+    tracking_per_outlet: list[SorMonthlyFigure] = field(default_factory=list)
+    voucher_redemptions_per_hotel: list[SorMonthlyFigure] = field(default_factory=list)
+    dynamic_vouchers_per_hotel: list[SorMonthlyFigure] = field(default_factory=list)
+    sales_per_package: list[SorMonthlyFigure] = field(default_factory=list)
+    campaigns: list[SorCampaign] = field(default_factory=list)
+    devices_by_platform: dict[str, int] = field(default_factory=dict)

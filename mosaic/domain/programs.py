@@ -1,0 +1,130 @@
+"""Building a digital program from the SoR's catalog and statistics (the program refresh's
+pure part).
+
+The SoR owns the catalog (hotels, outlets, offers) and the figures; the program's texts,
+redemption policies, member-facing settings and loyalty settings have no home in the SoR yet,
+so they are the digital side's and a refresh keeps them, with every field it does not know.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from mosaic.domain.base import Money
+from mosaic.domain.program import (
+    CampaignStat,
+    Content,
+    ContentOffer,
+    ContentType,
+    DigitalProgram,
+    Hotel,
+    LoyaltySettings,
+    MonthlyFigure,
+    Outlet,
+    ProgramMeta,
+    ProgramStatistics,
+)
+from mosaic.domain.program_records import (
+    SorMonthlyFigure,
+    SorProgramCatalog,
+    SorProgramStatistics,
+)
+
+
+def build_program(
+    catalog: SorProgramCatalog,
+    statistics: SorProgramStatistics,
+    existing: DigitalProgram | None,
+    now: datetime,
+) -> DigitalProgram:
+    """The program document for the SoR's catalog and figures, keeping what the digital side
+    owns from `existing`."""
+    row = catalog.program
+    meta = ProgramMeta(
+        **((existing.meta.model_extra or {}) if existing else {}),
+        name=row.name,
+        currency=row.currency,
+        timezone=row.timezone,
+        last_update=now,
+        last_refresh=now,
+    )
+    texts = {kind: existing.content[kind].texts for kind in existing.content} if existing else {}
+    content = {kind: _content(catalog, texts.get(kind, {})) for kind in ContentType}
+    loyalty = (
+        existing.loyalty
+        if existing
+        else LoyaltySettings(earning_minimum=Money(amount=Decimal("100.00"), currency=row.currency))
+    )
+    built = DigitalProgram(
+        id=row.code,
+        program=row.code,
+        meta=meta,
+        content=content,
+        loyalty=loyalty,
+        statistics=_statistics(statistics),
+    )
+    if existing is None:
+        return built
+    kept = {"policies": existing.policies, "settings": existing.settings}
+    return built.model_copy(update={**(existing.model_extra or {}), **kept})
+
+
+def _content(catalog: SorProgramCatalog, texts: dict[str, str]) -> Content:
+    return Content(
+        hotels=[
+            Hotel(code=h.code, name=h.name, city=h.city, country=h.country, in_network=h.in_network)
+            for h in catalog.hotels
+        ],
+        outlets=[
+            Outlet(code=o.code, hotel=o.hotel, name=o.name, cuisine=o.cuisine)
+            for o in catalog.outlets
+        ],
+        offers=[
+            ContentOffer(
+                code=o.code,
+                title=o.title,
+                description=o.description,
+                hotel=o.hotel,
+                valid_from=o.valid_from,
+                valid_to=o.valid_to,
+            )
+            for o in catalog.offers
+        ],
+        texts=dict(texts),
+    )
+
+
+def _statistics(figures: SorProgramStatistics) -> ProgramStatistics:
+    campaigns: dict[str, list[CampaignStat]] = {"push": [], "email": [], "sms": []}
+    for c in figures.campaigns:
+        campaigns[c.channel].append(
+            CampaignStat(
+                id=c.id,
+                channel=c.channel,
+                title=c.title,
+                target=c.target,
+                status=c.status,
+                sent=c.sent,
+                opened=c.opened,
+                sent_at=c.sent_at,
+            )
+        )
+    return ProgramStatistics(
+        tracking_per_hotel=_monthly(figures.tracking_per_hotel),
+        tracking_per_outlet=_monthly(figures.tracking_per_outlet),
+        voucher_redemptions_per_hotel=_monthly(figures.voucher_redemptions_per_hotel),
+        dynamic_vouchers_per_hotel=_monthly(figures.dynamic_vouchers_per_hotel),
+        push_messages=campaigns["push"],
+        email_campaigns=campaigns["email"],
+        sms_campaigns=campaigns["sms"],
+        devices_by_platform=dict(figures.devices_by_platform),
+        sales_per_package=_monthly(figures.sales_per_package),
+    )
+
+
+def _monthly(rows: list[SorMonthlyFigure]) -> list[MonthlyFigure]:
+    return [
+        MonthlyFigure(month=r.month, subject=r.subject, count=r.count, amount=r.amount)
+        for r in rows
+    ]
