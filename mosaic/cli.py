@@ -66,7 +66,20 @@ def _seed(members: int, seed: int, *, if_empty: bool) -> int:
     print(
         f"seeded {members} members (seed {seed}, today {today}) in {report.seconds:.1f} s: {rows}"
     )
+    programs = _refresh_programs()
+    print(f"program documents refreshed: {', '.join(programs)}")
     return 0
+
+
+def _refresh_programs() -> list[str]:
+    """Every program's document, so the app starts with its content and figures (memberships
+    become digital at first login, or by the hourly update)."""
+    from mosaic.services.program_refresh import refresh_program
+
+    codes = backends().sor.program_codes()
+    for code in codes:
+        refresh_program(backends(), code, "seed")
+    return codes
 
 
 def _seed_file() -> Path:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import httpx
 
+from mosaic.adapters.embedded.documents import SqliteDocumentStore
+from mosaic.ports.documents import Container
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -52,6 +55,7 @@ def test_seed_show_serve_and_log_in_with_a_sample_member(tmp_path):
     seeded = _mosaic(env, "demo", "seed", "--members", "90", "--seed", "11")
     assert seeded.returncode == 0, seeded.stderr
     assert "seeded 90 members (seed 11" in seeded.stdout
+    assert "program documents refreshed: " in seeded.stdout
     assert _mosaic(env, "demo", "seed", "--members", "90", "--if-empty").returncode == 0
     assert _mosaic(env, "demo", "seed", "--members", "90").returncode == 2
 
@@ -89,6 +93,12 @@ def test_seed_show_serve_and_log_in_with_a_sample_member(tmp_path):
                 time.sleep(0.1)
         assert response.status_code == 200, response.text
         assert response.json()["membership"]["membershipNumber"] == member["membershipNumber"]
+        store = SqliteDocumentStore(tmp_path / "data" / "documents.sqlite")
+        content = store.read(Container.PROGRAMS, program["code"], program["code"]).body["content"]
+        assert {h["code"] for h in program["hotels"]} <= {
+            h["code"] for h in content["app"]["hotels"]
+        }
+        store.close()
     finally:
         watchdog.cancel()
         server.terminate()
