@@ -104,3 +104,17 @@ def build_backends(settings: Settings) -> Backends:
 @cache
 def backends() -> Backends:
     return build_backends(get_settings())
+
+
+_admin_key: tuple[Settings, str] | None = None
+
+
+def admin_key() -> str:
+    """The operators' key (X-Admin-Key on control routes): MOSAIC_ADMIN_KEY, or on the
+    embedded backend the one kept in the data directory. Read once per settings object, so a
+    request does not open the secrets file."""
+    global _admin_key
+    settings = get_settings()
+    if _admin_key is None or _admin_key[0] is not settings:
+        _admin_key = settings, secret(settings, "admin_key")
+    return _admin_key[1]

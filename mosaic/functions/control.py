@@ -1,0 +1,167 @@
+"""Control operations (DESIGN.md section 5, control): operators, with `X-Admin-Key`."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import azure.functions as func
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from mosaic.bootstrap import admin_key, backends
+from mosaic.domain.base import ProgramCode, RequestModel, ResponseModel
+from mosaic.domain.codes import CodeKind, activation_code_kind
+from mosaic.domain.errors import InvalidField, NotAuthenticated
+from mosaic.functions.answers import MembershipAnswer, membership_answer
+from mosaic.functions.http import json_response, operation
+from mosaic.functions.problems import InvalidRequest
+from mosaic.services.control import RefreshLogQuery, refresh_by_activation_code, refresh_log_page
+
+bp = func.Blueprint()
+
+ADMIN_HEADER = "x-admin-key"
+M = TypeVar("M", bound=RequestModel)
+
+
+def require_admin(req: func.HttpRequest) -> None:
+    """The caller must send the admin key; compared in constant time, as bytes (a header
+    with characters outside ASCII is simply wrong, never an error)."""
+    given = req.headers.get(ADMIN_HEADER, "").encode("utf-8", "replace")
+    if not given or not hmac.compare_digest(given, admin_key().encode("utf-8")):
+        raise NotAuthenticated(f"control routes need the operators' key in {ADMIN_HEADER}")
+
+
+def parse_params(params: Mapping[str, str], model: type[M]) -> M:
+    """Route or query parameters into `model`; a broken rule is a 400 naming the parameter."""
+    try:
+        return model.model_validate(dict(params))
+    except ValidationError as error:
+        raise InvalidRequest(error) from None
+
+
+def _membership_code(value: str) -> str:
+    try:
+        kind = activation_code_kind(value)
+    except InvalidField as error:
+        raise ValueError(error.rule) from None
+    if kind is not CodeKind.MEMBERSHIP_ACTIVATION:
+        raise ValueError("must be 5 digits: an invitee (6) has nothing in the SoR to refresh")
+    return value
+
+
+MembershipActivationCode = Annotated[
+    str,
+    AfterValidator(_membership_code),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]{5}$"}),
+]
+
+
+class RefreshTarget(RequestModel):
+    program: ProgramCode
+    activation_code: MembershipActivationCode
+
+
+@operation(
+    bp,
+    name="control_refresh_membership",
+    method="POST",
+    route="control/memberships/{program}/{activationCode}/refresh",
+    summary="Refresh one membership from the SoR now; answers its summary",
+    response=MembershipAnswer,
+    errors=(400, 401, 404, 503),
+    security="admin",
+)
+def control_refresh_membership(req: func.HttpRequest) -> func.HttpResponse:
+    require_admin(req)
+    target = parse_params(req.route_params, RefreshTarget)
+    document = refresh_by_activation_code(backends(), target.program, target.activation_code)
+    return json_response(membership_answer(document))
+
+
+_SPACED_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
+
+
+def _plus_restored(value: Any) -> Any:
+    """A `+hh:mm` offset sent unencoded in a query string arrives as ` hh:mm`."""
+    return _SPACED_OFFSET.sub(r"+\1", value) if isinstance(value, str) else value
+
+
+Filter = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class RefreshLogParams(RequestModel):
+    program: ProgramCode
+    key: Filter | None = None
+    outcome: Filter | None = None
+    since: Annotated[AwareDatetime, BeforeValidator(_plus_restored)] | None = Field(
+        default=None, description="ISO-8601 instant with offset: entries started at or after it"
+    )
+    continuation: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    page_size: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class CodeConflictAnswer(ResponseModel):
+    kind: str
+    code: str
+    held_by: str
+
+
+class RefreshLogEntry(ResponseModel):
+    """One refresh of a membership (key = membership number) or a program (key = its code)."""
+
+    program: str
+    key: str
+    kind: str = Field(description="membership or program")
+    reason: str
+    started: datetime
+    finished: datetime
+    duration_ms: float
+    outcome: str
+    code_conflicts: list[CodeConflictAnswer] | None = None
+    codes_released: list[str] | None = None
+
+
+class RefreshLogAnswer(ResponseModel):
+    items: list[RefreshLogEntry]
+    continuation: str | None = Field(
+        description="pass it back, with the same filters, for the next page; null on the last"
+    )
+
+
+@operation(
+    bp,
+    name="control_refresh_log",
+    method="GET",
+    route="control/refresh-log",
+    summary="The refresh log of one program, newest first, paged "
+    "(?program=&key=&outcome=&since=&continuation=&pageSize=)",
+    response=RefreshLogAnswer,
+    errors=(400, 401),
+    security="admin",
+)
+def control_refresh_log(req: func.HttpRequest) -> func.HttpResponse:
+    require_admin(req)
+    params = parse_params(req.params, RefreshLogParams)
+    page = refresh_log_page(
+        backends(),
+        RefreshLogQuery(
+            program=params.program,
+            key=params.key,
+            outcome=params.outcome,
+            since=params.since,
+            continuation=params.continuation,
+            page_size=params.page_size,
+        ),
+    )
+    items = [RefreshLogEntry.model_validate(entry.body) for entry in page.documents]
+    return json_response(RefreshLogAnswer(items=items, continuation=page.continuation))
