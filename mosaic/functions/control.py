@@ -22,10 +22,12 @@ from mosaic.bootstrap import admin_key, backends
 from mosaic.domain.base import ProgramCode, RequestModel, ResponseModel
 from mosaic.domain.codes import CodeKind, activation_code_kind
 from mosaic.domain.errors import InvalidField, NotAuthenticated
+from mosaic.domain.program import ContentType
 from mosaic.functions.answers import MembershipAnswer, membership_answer
 from mosaic.functions.http import json_response, operation
 from mosaic.functions.problems import InvalidRequest
 from mosaic.services.control import RefreshLogQuery, refresh_by_activation_code, refresh_log_page
+from mosaic.services.program_refresh import refresh_program
 
 bp = func.Blueprint()
 
@@ -165,3 +167,47 @@ def control_refresh_log(req: func.HttpRequest) -> func.HttpResponse:
     )
     items = [RefreshLogEntry.model_validate(entry.body) for entry in page.documents]
     return json_response(RefreshLogAnswer(items=items, continuation=page.continuation))
+
+
+class ProgramTarget(RequestModel):
+    program: ProgramCode
+
+
+class ProgramRefreshAnswer(ResponseModel):
+    """What the refreshed program document now holds, in counts."""
+
+    program: str
+    name: str
+    timezone: str
+    last_refresh: datetime | None
+    hotels: int
+    outlets: int
+    offers: int
+
+
+@operation(
+    bp,
+    name="control_refresh_program",
+    method="POST",
+    route="control/programs/{program}/refresh",
+    summary="Refresh one program's document from the SoR now (the 8-hourly job)",
+    response=ProgramRefreshAnswer,
+    errors=(400, 401, 404, 503),
+    security="admin",
+)
+def control_refresh_program(req: func.HttpRequest) -> func.HttpResponse:
+    require_admin(req)
+    target = parse_params(req.route_params, ProgramTarget)
+    program = refresh_program(backends(), target.program, "manual")
+    content = program.content[ContentType.APP]
+    return json_response(
+        ProgramRefreshAnswer(
+            program=program.program,
+            name=program.meta.name,
+            timezone=program.meta.timezone,
+            last_refresh=program.meta.last_refresh,
+            hotels=len(content.hotels),
+            outlets=len(content.outlets),
+            offers=len(content.offers),
+        )
+    )

@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -38,3 +39,18 @@ def client(app_backends: Backends) -> Iterator[httpx.Client]:
     asgi = build_asgi_app(app, queue=app_backends.queue, host_json=ROOT / "host.json", timers=False)
     with serving_in_thread(asgi) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
         yield http
+
+
+@pytest.fixture
+def admin(app_backends: Backends) -> dict[str, str]:
+    """The headers of an operator: the admin key the app was started with."""
+    return {"X-Admin-Key": bootstrap.admin_key()}
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem of `status`; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    return problem

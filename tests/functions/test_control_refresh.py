@@ -3,18 +3,12 @@
 import pytest
 import sqlalchemy as sa
 
-from mosaic import bootstrap
 from mosaic.adapters.sor import schema as t
 from mosaic.ports.documents import Container
 from mosaic.ports.sor import SorUnavailable
 from mosaic.settings import get_settings
 
 REFRESH = "/api/control/memberships/{program}/{code}/refresh"
-
-
-@pytest.fixture
-def admin(app_backends) -> dict[str, str]:
-    return {"X-Admin-Key": bootstrap.admin_key()}
 
 
 def _post(client, admin, program="SIAM", code="12345"):

@@ -5,17 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from mosaic import bootstrap
 from mosaic.ports.documents import Container
 from tests.factories import NOW
 
 LOG = "/api/control/refresh-log"
 _ids = itertools.count()
-
-
-@pytest.fixture
-def admin(app_backends) -> dict[str, str]:
-    return {"X-Admin-Key": bootstrap.admin_key()}
 
 
 def _entry(app_backends, n: int, *, program="SIAM", key="SIAM-0000001", outcome="refreshed"):
