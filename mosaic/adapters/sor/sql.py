@@ -181,7 +181,9 @@ def _tracking(connection: sa.Connection, number: str, since: datetime) -> list[S
         c.membership_number == number, c.at >= since.astimezone(UTC)
     )
     return [
-        SorTracking(r.id, r.hotel, r.outlet, _money(r.amount), r.currency, _utc(r.at))
+        SorTracking(
+            r.id, r.hotel, r.outlet, _money(r.amount), r.currency, _utc(r.at), _utc(r.updated_at)
+        )
         for r in connection.execute(query.order_by(c.at, c.id))
     ]
 
@@ -199,6 +201,7 @@ def _reservations(connection: sa.Connection, number: str, since: date) -> list[S
             r.currency,
             r.status,
             _utc(r.booked_at),
+            _utc(r.updated_at),
         )
         for r in connection.execute(query.order_by(c.check_in, c.id))
     ]
@@ -210,7 +213,9 @@ def _membership_transactions(
     c = t.membership_transactions.c
     query = sa.select(t.membership_transactions).where(c.membership_number == number)
     return [
-        SorMembershipTransaction(r.id, r.kind, _money(r.amount), r.currency, _utc(r.at))
+        SorMembershipTransaction(
+            r.id, r.kind, _money(r.amount), r.currency, _utc(r.at), _utc(r.updated_at)
+        )
         for r in connection.execute(query.order_by(c.at, c.id))
     ]
 
@@ -219,7 +224,7 @@ def _offers(connection: sa.Connection, program: str, since: date) -> list[SorOff
     c = t.offers.c
     query = sa.select(t.offers).where(c.program == program, c.valid_to >= since)
     return [
-        SorOffer(r.code, r.title, r.hotel, r.valid_from, r.valid_to)
+        SorOffer(r.code, r.title, r.hotel, r.valid_from, r.valid_to, _utc(r.updated_at))
         for r in connection.execute(query.order_by(c.code))
     ]
 
