@@ -8,6 +8,7 @@ codes, invitees, notifications, pins, loyalty) are carried over from the existin
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from mosaic.domain.base import Money
 from mosaic.domain.codes import CodeKind
@@ -199,3 +200,19 @@ def read_is_stale(existing: DigitalMembership | None, read_at: datetime) -> bool
     must not overwrite it: it would bring back a superseded code or a deleted member."""
     stored = existing.meta.sor_read_at if existing else None
     return stored is not None and stored > read_at
+
+
+REFRESH_STAMPS = frozenset({"lastUpdate", "lastRefresh", "sorReadAt"})
+"""The meta fields every refresh sets, whatever it read."""
+
+
+def unchanged_by_refresh(rebuilt: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """The rebuilt body (as it would be written) says what the stored one says, but for the
+    refresh's own time stamps: writing it would change nothing but the etag, and make a POS
+    write made meanwhile conflict for nothing."""
+
+    def content(body: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in body.get("meta", {}).items() if k not in REFRESH_STAMPS}
+        return body | {"meta": meta}
+
+    return content(rebuilt) == content(stored)
