@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from mosaic.domain.base import Money
+from mosaic.domain.calendar import local_date
 from mosaic.domain.codes import CodeKind
 from mosaic.domain.membership import (
     Counters,
@@ -28,7 +29,7 @@ from mosaic.domain.membership import (
     VoucherStatus,
     VoucherType,
 )
-from mosaic.domain.records import SorMembershipRecord, SorStaticVoucher
+from mosaic.domain.records import SorMembershipRecord, SorOffer, SorStaticVoucher
 
 
 def build_membership(
@@ -107,7 +108,7 @@ def build_membership(
                 valid_from=o.valid_from,
                 valid_to=o.valid_to,
             )
-            for o in record.offers
+            for o in eligible_offers(record, now)
         ],
         counters=_counters(tracking, reservations, currency),
     )
@@ -127,6 +128,14 @@ def build_membership(
             "loyalty": carried.loyalty,
         }
     )
+
+
+def eligible_offers(record: SorMembershipRecord, now: datetime) -> list[SorOffer]:
+    """The offers valid on the program's business date of `now`: one that ended before
+    that day or starts after it is not listed. The SoR links offers to no package (the
+    offers table has no package column), so every package sees every valid offer."""
+    today = local_date(now, record.program.timezone)
+    return [o for o in record.offers if o.valid_from <= today <= o.valid_to]
 
 
 def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> StaticVoucher:

@@ -103,3 +103,20 @@ def test_sor_version_covers_every_row_that_feeds_the_document():
     for section, rows in others.items():
         record = replace(base, **{section: rows})
         assert build_membership(record, None, NOW).meta.sor_version == newer, section
+
+
+def test_offers_are_listed_on_the_days_they_are_valid_in_the_programs_timezone():
+    from datetime import UTC, datetime
+
+    from mosaic.domain.records import SorOffer
+
+    offers = [
+        SorOffer("ENDED", "Ended yesterday", None, date(2026, 1, 1), date(2026, 11, 21)),
+        SorOffer("TODAY", "Valid today only", None, date(2026, 11, 22), date(2026, 11, 22)),
+        SorOffer("LATER", "Starts tomorrow", None, date(2026, 11, 23), date(2026, 12, 31)),
+        SorOffer("LONG", "All season", None, date(2026, 11, 1), date(2027, 1, 31)),
+    ]
+    # 18:30 UTC on the 21st is already the 22nd in Bangkok (UTC+7)
+    now = datetime(2026, 11, 21, 18, 30, tzinfo=UTC)
+    built = build_membership(sor_record(offers=offers), None, now)
+    assert [o.code for o in built.offers] == ["TODAY", "LONG"]

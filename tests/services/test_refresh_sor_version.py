@@ -42,3 +42,15 @@ def test_tracking_rows_count_by_their_own_change_time(tmp_path):
     backends = embedded_backends(tmp_path, engine=engine)
     document = refresh_membership(backends, "SIAM", "SIAM-0000001", RefreshReason.MANUAL)
     assert document.meta.sor_version == changed
+
+
+def test_a_refresh_lists_only_the_offers_valid_today(tmp_path):
+    engine = sor_engine(tmp_path)
+    insert_member(engine)
+    today = date(2026, 11, 21)  # NOW's date in Bangkok
+    insert_offer(engine, "SIAM-OF01", date(2026, 1, 1), today - timedelta(days=1), OLD)
+    insert_offer(engine, "SIAM-OF02", today, today, OLD)
+    insert_offer(engine, "SIAM-OF03", today + timedelta(days=1), date(2027, 1, 1), OLD)
+    backends = embedded_backends(tmp_path, engine=engine)
+    document = refresh_membership(backends, "SIAM", "SIAM-0000001", RefreshReason.MANUAL)
+    assert [o.code for o in document.offers] == ["SIAM-OF02"]
