@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -156,6 +156,13 @@ def offer_rows(rng: random.Random, net: Network, today: date) -> list[Row]:
                 "hotel": hotel.code if hotel else None,
                 "valid_from": start,
                 "valid_to": start + timedelta(days=rng.choice((30, 90, 180, 365))),
+                "updated_at": _published(min(start, today)),
             }
         )
     return rows
+
+
+def _published(first_day: date) -> datetime:
+    """When an offer was last edited: two weeks before it first showed (no draw from rng,
+    so the rest of the data set stays what the seed made it)."""
+    return datetime.combine(first_day - timedelta(days=14), time(9), tzinfo=UTC)

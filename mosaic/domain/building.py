@@ -8,8 +8,10 @@ codes, invitees, notifications, pins, loyalty) are carried over from the existin
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from mosaic.domain.base import Money
+from mosaic.domain.calendar import local_date
 from mosaic.domain.codes import CodeKind
 from mosaic.domain.membership import (
     Counters,
@@ -27,7 +29,7 @@ from mosaic.domain.membership import (
     VoucherStatus,
     VoucherType,
 )
-from mosaic.domain.records import SorMembershipRecord, SorStaticVoucher
+from mosaic.domain.records import SorMembershipRecord, SorOffer, SorStaticVoucher
 
 
 def build_membership(
@@ -106,7 +108,7 @@ def build_membership(
                 valid_from=o.valid_from,
                 valid_to=o.valid_to,
             )
-            for o in record.offers
+            for o in eligible_offers(record, now)
         ],
         counters=_counters(tracking, reservations, currency),
     )
@@ -126,6 +128,14 @@ def build_membership(
             "loyalty": carried.loyalty,
         }
     )
+
+
+def eligible_offers(record: SorMembershipRecord, now: datetime) -> list[SorOffer]:
+    """The offers valid on the program's business date of `now`: one that ended before
+    that day or starts after it is not listed. The SoR links offers to no package (the
+    offers table has no package column), so every package sees every valid offer."""
+    today = local_date(now, record.program.timezone)
+    return [o for o in record.offers if o.valid_from <= today <= o.valid_to]
 
 
 def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> StaticVoucher:
@@ -199,3 +209,19 @@ def read_is_stale(existing: DigitalMembership | None, read_at: datetime) -> bool
     must not overwrite it: it would bring back a superseded code or a deleted member."""
     stored = existing.meta.sor_read_at if existing else None
     return stored is not None and stored > read_at
+
+
+REFRESH_STAMPS = frozenset({"lastUpdate", "lastRefresh", "sorReadAt"})
+"""The meta fields every refresh sets, whatever it read."""
+
+
+def unchanged_by_refresh(rebuilt: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """The rebuilt body (as it would be written) says what the stored one says, but for the
+    refresh's own time stamps: writing it would change nothing but the etag, and make a POS
+    write made meanwhile conflict for nothing."""
+
+    def content(body: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in body.get("meta", {}).items() if k not in REFRESH_STAMPS}
+        return body | {"meta": meta}
+
+    return content(rebuilt) == content(stored)

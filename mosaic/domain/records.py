@@ -43,6 +43,7 @@ class SorTracking:
     amount: Decimal
     currency: str
     at: datetime
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class SorReservation:
     currency: str
     status: str
     booked_at: datetime
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class SorMembershipTransaction:
     amount: Decimal
     currency: str
     at: datetime
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class SorOffer:
     hotel: str | None
     valid_from: date
     valid_to: date
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,5 +101,18 @@ class SorMembershipRecord:
 
     @property
     def newest_change(self) -> datetime:
-        times = [self.membership.updated_at, *(v.updated_at for v in self.static_vouchers)]
+        """The newest `updated_at` of every row read (the document's sorVersion). A row
+        deleted from the SoR leaves no time behind: the refresh still notices, because it
+        compares what it built with what is stored."""
+        rows: list[
+            SorStaticVoucher | SorTracking | SorReservation | SorMembershipTransaction | SorOffer
+        ] = [
+            *self.static_vouchers,
+            *self.tracking,
+            *self.reservations,
+            *self.membership_transactions,
+            *self.offers,
+        ]
+        times = [self.membership.updated_at]
+        times += [row.updated_at for row in rows if row.updated_at is not None]
         return max(times)

@@ -7,11 +7,16 @@ import logging
 import azure.functions as func
 
 from mosaic.bootstrap import backends
-from mosaic.domain.errors import DocumentFromNewerSchema, MembershipNotFound
+from mosaic.domain.errors import (
+    DocumentFromNewerSchema,
+    MembershipNotFound,
+    SystemOfRecordUnavailable,
+)
 from mosaic.services.refresh import (
     MEMBERSHIP_REFRESH_QUEUE,
     MembershipRefreshRequest,
     refresh_requested,
+    retry_when_sor_is_back,
 )
 
 bp = func.Blueprint()
@@ -23,10 +28,22 @@ log = logging.getLogger("mosaic.jobs")
     arg_name="msg", queue_name=MEMBERSHIP_REFRESH_QUEUE, connection="AzureWebJobsStorage"
 )
 def membership_refresh(msg: func.QueueMessage) -> None:
-    """A malformed message or a failing SoR raises: the host retries, then poisons it."""
+    """A malformed message or an SoR error other than an outage raises: the host retries,
+    then poisons it. An SoR outage queues the request again with a growing delay (the
+    message itself completes), up to a limit after which the hourly update catches up."""
     request = MembershipRefreshRequest.model_validate_json(msg.get_body())
     try:
         refresh_requested(backends(), request)
+    except SystemOfRecordUnavailable:
+        delay = retry_when_sor_is_back(backends(), request)
+        if delay is not None:
+            log.info(
+                "SoR down: refresh of %s/%s queued again in %d s (attempt %d)",
+                request.program,
+                request.membership_number,
+                delay,
+                request.attempt + 1,
+            )
     except MembershipNotFound:
         log.warning(
             "membership %s/%s is gone from the SoR; marked removed where it was digital",

@@ -24,6 +24,7 @@ from mosaic.domain.building import (
     mark_removed,
     read_is_stale,
     sor_issued_codes,
+    unchanged_by_refresh,
 )
 from mosaic.domain.calendar import history_start
 from mosaic.domain.codes import CodeKind
@@ -46,6 +47,8 @@ CONFLICT_RECHECK_SECONDS = 90
 """Past the coalescing time, so the claimant's recheck is not dropped as already served."""
 REFRESH_LOG_DAYS = 90
 """How long a refresh log entry is kept (DESIGN section 3: they expire)."""
+SOR_READ_MARK_SECONDS = 24 * 3600
+"""How long a membership's last-read mark is kept: coalescing only needs the last minutes."""
 log = logging.getLogger("mosaic.refresh")
 
 
@@ -66,6 +69,8 @@ class MembershipRefreshRequest(CamelModel):
     membership_number: str
     reason: RefreshReason
     requested_at: AwareDatetime
+    attempt: int = 0
+    """How many times the SoR was found down for this request (retry_when_sor_is_back)."""
 
 
 @dataclass
@@ -92,6 +97,40 @@ def request_refresh(
     )
 
 
+SOR_RETRY_FIRST_SECONDS = 30
+SOR_RETRY_MAX_SECONDS = 15 * 60
+SOR_RETRY_ATTEMPTS = 8
+"""30 s, 1, 2, 4, 8 min, then 15 min thrice: about an hour, when the hourly update takes over."""
+
+
+def sor_retry_delay(attempt: int) -> int:
+    """The wait before the attempt-th retry (from 0) of a request that found the SoR down."""
+    return min(SOR_RETRY_FIRST_SECONDS << min(attempt, 10), SOR_RETRY_MAX_SECONDS)
+
+
+def retry_when_sor_is_back(backends: Backends, request: MembershipRefreshRequest) -> int | None:
+    """The SoR is down: queue the request again, later each time, instead of letting the
+    host retry it at once and poison it after five quick tries. Returns the delay, or None
+    when the request is given up after SOR_RETRY_ATTEMPTS (logged: the hourly update
+    refreshes every membership whose SoR rows changed, once the SoR answers again)."""
+    if request.attempt >= SOR_RETRY_ATTEMPTS:
+        log.warning(
+            "refresh of %s/%s (%s) dropped: the SoR was down %d times; the hourly update "
+            "catches up",
+            request.program,
+            request.membership_number,
+            request.reason.value,
+            request.attempt,
+        )
+        return None
+    delay = sor_retry_delay(request.attempt)
+    retry = request.model_copy(update={"attempt": request.attempt + 1})
+    backends.queue.send(
+        MEMBERSHIP_REFRESH_QUEUE, retry.model_dump_json(by_alias=True), delay_seconds=delay
+    )
+    return delay
+
+
 def refresh_requested(
     backends: Backends, request: MembershipRefreshRequest
 ) -> DigitalMembership | None:
@@ -104,6 +143,8 @@ def refresh_requested(
     if found is not None:
         document = load(DigitalMembership, found)
         now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
+        if not request_already_served(document, request.requested_at, now, coalesce):
+            document = _as_last_read(backends, document)
         if request_already_served(document, request.requested_at, now, coalesce):
             log.info(
                 "refresh of %s/%s (%s) dropped: read from the SoR at %s",
@@ -151,18 +192,86 @@ def _refresh(backends: Backends, program: str, number: str, report: _Report) -> 
         existing = load(DigitalMembership, current) if current else None
         if decision.keep(existing, read_at):
             return None
-        decision.document = build_membership(record, existing, now, read_at)
-        return stored_body(decision.document)
+        built = stored_body(build_membership(record, existing, now, read_at))
+        if current is not None and unchanged_by_refresh(built, current.body):
+            decision.unchanged = True
+            return None
+        decision.document = DigitalMembership.model_validate(built)
+        return built
 
-    update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
+    stored = update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
     document = decision.result()
-    if decision.skipped:
-        report.outcome = decision.skipped
+    if decision.skipped or stored is None:
+        report.outcome = decision.skipped or "skipped"
         return document
+    mark = _read_mark(backends, program, number)
     _index_codes(backends, document, now, report)
-    backends.search.upsert([summarize(document)])
-    report.outcome = "refreshed"
+    if not decision.unchanged or mark is None or mark.search_etag != stored.etag:
+        backends.search.upsert([summarize(document)])
+    _mark_read(backends, program, number, read_at, stored.etag)
+    report.outcome = "unchanged" if decision.unchanged else "refreshed"
     return document
+
+
+class _SorReadMark(CamelModel):
+    """When a membership was last read from the SoR, and which version of its document the
+    search index has: kept beside the document (`system` container), not in it.
+
+    A refresh that finds nothing changed writes nothing to the membership document: a
+    rewrite would change only its time stamps and its etag, and every POS write made
+    meanwhile would conflict and retry for nothing. But coalescing needs to know the SoR
+    was read: without it, the document's sorReadAt would stay old and every queued request
+    for an unchanged member would read the SoR again. So the read time goes to this small
+    mark (its own document: writing it conflicts with no one), and coalescing takes the
+    newer of the two (refresh_requested). The login's refresh_is_due still looks at the
+    document only: it may queue a request the queue then drops on this mark.
+
+    The mark also names the document etag the search index was last written from, so a
+    refresh that wrote the document but failed before the search upsert is completed by
+    the next one, even when that one finds nothing changed. A stale read (older than the
+    document's sorReadAt) is still refused by the document; one older than only this mark
+    is not: it can at worst rewrite what the SoR said moments before, and the next refresh
+    corrects it."""
+
+    id: str
+    program: str
+    kind: str = "membershipSorRead"
+    membership_number: str
+    sor_read_at: AwareDatetime
+    search_etag: str | None = None
+    ttl: int = SOR_READ_MARK_SECONDS
+
+
+def _mark_id(number: str) -> str:
+    return f"sor-read-{number}"
+
+
+def _read_mark(backends: Backends, program: str, number: str) -> _SorReadMark | None:
+    found = read_or_none(backends.documents, Container.SYSTEM, program, _mark_id(number))
+    return _SorReadMark.model_validate(found.body) if found else None
+
+
+def _mark_read(backends: Backends, program: str, number: str, read_at: datetime, etag: str) -> None:
+    """Last writer wins: two refreshes at once both read the SoR just now."""
+    mark = _SorReadMark(
+        id=_mark_id(number),
+        program=program,
+        membership_number=number,
+        sor_read_at=read_at,
+        search_etag=etag,
+    )
+    backends.documents.upsert(Container.SYSTEM, mark.model_dump(mode="json", by_alias=True))
+
+
+def _as_last_read(backends: Backends, document: DigitalMembership) -> DigitalMembership:
+    """The document as coalescing should see it: read from the SoR at the newer of its own
+    sorReadAt and its read mark's (_SorReadMark)."""
+    mark = _read_mark(backends, document.program, document.id)
+    stored = document.meta.sor_read_at
+    if mark is None or (stored is not None and stored >= mark.sor_read_at):
+        return document
+    meta = document.meta.model_copy(update={"sor_read_at": mark.sor_read_at})
+    return document.model_copy(update={"meta": meta})
 
 
 @dataclass
@@ -172,11 +281,12 @@ class _Decision:
 
     document: DigitalMembership | None = None
     skipped: str | None = None
+    unchanged: bool = False
 
     def keep(self, existing: DigitalMembership | None, read_at: datetime) -> bool:
         """Keep an invitee (it lives in the document store only) and a document built from a
         newer SoR read than ours."""
-        self.document, self.skipped = existing, None
+        self.document, self.skipped, self.unchanged = existing, None, False
         if existing is not None and existing.meta.mode is not MembershipMode.FULL:
             self.skipped = "digital-only"
         elif read_is_stale(existing, read_at):

@@ -1,5 +1,7 @@
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from mosaic.domain.building import build_membership
 from mosaic.domain.membership import (
@@ -79,3 +81,42 @@ def test_voucher_cancelled_in_the_sor_is_cancelled_whatever_was_done_here():
     cancelled = static_voucher(status="cancelled", updated_at=NOW - timedelta(days=1))
     again = build_membership(sor_record(static_vouchers=[cancelled]), first, NOW)
     assert again.static_vouchers[0].status is VoucherStatus.CANCELLED
+
+
+def test_sor_version_covers_every_row_that_feeds_the_document():
+    from mosaic.domain.records import SorMembershipTransaction, SorOffer, SorReservation
+
+    base = sor_record()
+    newer = NOW - timedelta(hours=1)
+    others: dict[str, Any] = {
+        "tracking": [replace(base.tracking[0], updated_at=newer)],
+        "reservations": [
+            SorReservation(
+                "R1", "SIAM-H01", date(2026, 12, 1), 2, Decimal(1), "THB", "ok", NOW, newer
+            )
+        ],
+        "membership_transactions": [
+            SorMembershipTransaction("M1", "renewal", Decimal(1), "THB", NOW, newer)
+        ],
+        "offers": [SorOffer("OF1", "Spa", None, date(2026, 1, 1), date(2027, 1, 1), newer)],
+    }
+    for section, rows in others.items():
+        record = replace(base, **{section: rows})
+        assert build_membership(record, None, NOW).meta.sor_version == newer, section
+
+
+def test_offers_are_listed_on_the_days_they_are_valid_in_the_programs_timezone():
+    from datetime import UTC, datetime
+
+    from mosaic.domain.records import SorOffer
+
+    offers = [
+        SorOffer("ENDED", "Ended yesterday", None, date(2026, 1, 1), date(2026, 11, 21)),
+        SorOffer("TODAY", "Valid today only", None, date(2026, 11, 22), date(2026, 11, 22)),
+        SorOffer("LATER", "Starts tomorrow", None, date(2026, 11, 23), date(2026, 12, 31)),
+        SorOffer("LONG", "All season", None, date(2026, 11, 1), date(2027, 1, 31)),
+    ]
+    # 18:30 UTC on the 21st is already the 22nd in Bangkok (UTC+7)
+    now = datetime(2026, 11, 21, 18, 30, tzinfo=UTC)
+    built = build_membership(sor_record(offers=offers), None, now)
+    assert [o.code for o in built.offers] == ["TODAY", "LONG"]

@@ -55,15 +55,54 @@ def test_membership_gone_from_the_sor_is_not_retried(app_backends, job):
     assert app_backends.queue.count(poison_queue_name(QUEUE)) == 0
 
 
-def test_refresh_while_the_sor_is_down_is_kept_for_a_retry(app_backends, job, tmp_path):
+def test_refresh_while_the_sor_is_down_is_queued_again_later_each_time(
+    app_backends, job, tmp_path, monkeypatch
+):
+    sent: list[tuple[str, int]] = []
+    send = app_backends.queue.send
+
+    def spy(queue, body, *, delay_seconds=0):
+        sent.append((body, delay_seconds))
+        return send(queue, body, delay_seconds=delay_seconds)
+
+    monkeypatch.setattr(app_backends.queue, "send", spy)
     app_backends.queue.send(QUEUE, _request())
     (tmp_path / "sor.sqlite").rename(tmp_path / "sor.offline")
     (tmp_path / "sor.sqlite").mkdir()  # sqlite cannot open a directory: the SoR is down
-    assert process_batch(app_backends.queue, job, CONFIG) == ["error"]
-    assert app_backends.queue.count(QUEUE) == 1
-    (tmp_path / "sor.sqlite").rmdir()
-    (tmp_path / "sor.offline").rename(tmp_path / "sor.sqlite")
+    assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]  # the original completes
+    assert app_backends.queue.count(QUEUE) == 1  # its retry, not visible for 30 s
+    assert app_backends.queue.peek(QUEUE) == []
+    retry, delay = sent[-1]
+    assert (json.loads(retry)["attempt"], delay) == (1, 30)
+    assert app_backends.queue.count(poison_queue_name(QUEUE)) == 0
+
+
+def test_a_request_that_found_the_sor_down_too_often_is_dropped(app_backends, job, tmp_path):
+    app_backends.queue.send(QUEUE, json.dumps(json.loads(_request()) | {"attempt": 8}))
+    (tmp_path / "sor.sqlite").rename(tmp_path / "sor.offline")
+    (tmp_path / "sor.sqlite").mkdir()
     assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]
+    assert app_backends.queue.count(QUEUE) == 0
+    assert app_backends.queue.count(poison_queue_name(QUEUE)) == 0
+
+
+def test_retries_wait_longer_each_time_up_to_fifteen_minutes():
+    from mosaic.services.refresh import sor_retry_delay
+
+    assert [sor_retry_delay(n) for n in range(8)] == [30, 60, 120, 240, 480, 900, 900, 900]
+
+
+def test_an_sor_error_that_is_no_outage_retries_then_poisons(app_backends, job, tmp_path):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'sor.sqlite'}")
+    with engine.begin() as c:  # a row the SoR adapter cannot read: a bug, not an outage
+        c.exec_driver_sql("UPDATE memberships SET starts_on = 'not a date'")
+    app_backends.queue.send(QUEUE, _request())
+    outcomes = []
+    for _ in range(5):
+        outcomes += process_batch(app_backends.queue, job, CONFIG)
+    assert outcomes == ["error"] * 4 + ["poison"]
     assert app_backends.queue.count(QUEUE) == 0
 
 

@@ -50,6 +50,7 @@ def engine(tmp_path):
                     title=code,
                     valid_from=date(2025, 12, 1),
                     valid_to=valid_to,
+                    updated_at=NOW,
                 )
             )
     return engine

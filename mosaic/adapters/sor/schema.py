@@ -132,6 +132,7 @@ tracking_transactions = Table(
     Column("updated_at", Stamp, nullable=False),
 )
 Index("ix_tracking_membership", tracking_transactions.c.membership_number)
+Index("ix_tracking_updated", tracking_transactions.c.program, tracking_transactions.c.updated_at)
 
 reservations = Table(
     "reservations",
@@ -150,6 +151,7 @@ reservations = Table(
     Column("updated_at", Stamp, nullable=False),
 )
 Index("ix_reservations_membership", reservations.c.membership_number)
+Index("ix_reservations_updated", reservations.c.program, reservations.c.updated_at)
 
 membership_transactions = Table(
     "membership_transactions",
@@ -164,6 +166,11 @@ membership_transactions = Table(
     Column("updated_at", Stamp, nullable=False),
 )
 Index("ix_membership_transactions_membership", membership_transactions.c.membership_number)
+Index(
+    "ix_membership_transactions_updated",
+    membership_transactions.c.program,
+    membership_transactions.c.updated_at,
+)
 
 offers = Table(
     "offers",
@@ -175,7 +182,9 @@ offers = Table(
     _code("hotel"),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
 )
+Index("ix_offers_updated", offers.c.program, offers.c.updated_at)
 
 room_availability = Table(
     "room_availability",

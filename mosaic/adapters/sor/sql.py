@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -38,16 +39,44 @@ def _money(value: Any) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
+SNAPSHOT_ISOLATION = {
+    "sqlite": "SERIALIZABLE",
+    "postgresql": "REPEATABLE READ",
+    "oracle": "SERIALIZABLE",
+}
+"""The isolation level under which one transaction's statements all see one state of the
+SoR. READ COMMITTED (PostgreSQL's and Oracle's default) takes a new snapshot per statement;
+REPEATABLE READ (PostgreSQL) and SERIALIZABLE (Oracle) keep the first statement's for the
+whole transaction. SQLite's SERIALIZABLE is its default: a read transaction opened with
+BEGIN sees one snapshot (WAL mode) or holds its shared lock until it ends (rollback journal).
+Another dialect keeps its default."""
+
+
 class SqlSystemOfRecord:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
 
     def _rows(self, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
-        try:
-            with self._engine.connect() as connection:
-                return connection.execute(query).all()
-        except SQLAlchemyError as error:
-            raise SorUnavailable(str(error)) from error
+        with _answers(), self._engine.connect() as connection:
+            return connection.execute(query).all()
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sa.Connection]:
+        """One connection in one read transaction: every query of one refresh sees one state
+        of the SoR (SNAPSHOT_ISOLATION). Rolled back at the end: nothing is written."""
+        with _answers(), self._engine.connect() as connection:
+            level = SNAPSHOT_ISOLATION.get(connection.dialect.name)
+            if level is not None:
+                connection.execution_options(isolation_level=level)
+            transaction = connection.begin()
+            try:
+                if connection.dialect.name == "sqlite":
+                    # pysqlite starts a transaction before a write only: reads would each
+                    # run alone. BEGIN makes them one read transaction.
+                    connection.exec_driver_sql("BEGIN")
+                yield connection
+            finally:
+                transaction.rollback()
 
     def find_membership_number(self, program: str, activation_code: str) -> str | None:
         m = t.memberships.c
@@ -66,92 +95,8 @@ class SqlSystemOfRecord:
     def membership_record(
         self, program: str, membership_number: str, *, history_since: datetime
     ) -> SorMembershipRecord | None:
-        m, p, pr = t.memberships.c, t.packages.c, t.programs.c
-        found = self._rows(
-            sa.select(
-                t.memberships,
-                p.name.label("package_name"),
-                pr.name.label("program_name"),
-                pr.currency,
-                pr.timezone,
-            )
-            .join(t.packages, p.code == m.package)
-            .join(t.programs, pr.code == m.program)
-            .where(m.program == program, m.membership_number == membership_number)
-        )
-        if not found:
-            return None
-        row = found[0]._mapping
-        return SorMembershipRecord(
-            program=SorProgram(program, row["program_name"], row["currency"], row["timezone"]),
-            membership=_membership(row),
-            static_vouchers=self._static_vouchers(program, membership_number),
-            tracking=self._tracking(membership_number, history_since),
-            reservations=self._reservations(membership_number, history_since.date()),
-            membership_transactions=self._membership_transactions(membership_number),
-            offers=self._offers(program, history_since.date()),
-        )
-
-    def _static_vouchers(self, program: str, number: str) -> list[SorStaticVoucher]:
-        v = t.static_vouchers.c
-        query = sa.select(t.static_vouchers).where(
-            v.program == program, v.membership_number == number
-        )
-        return [
-            SorStaticVoucher(
-                code=r.code,
-                type=r.type,
-                hotel=r.hotel,
-                valid_from=r.valid_from,
-                valid_to=r.valid_to,
-                status=r.status,
-                updated_at=_utc(r.updated_at),
-            )
-            for r in self._rows(query.order_by(v.code))
-        ]
-
-    def _tracking(self, number: str, since: datetime) -> list[SorTracking]:
-        c = t.tracking_transactions.c
-        query = sa.select(t.tracking_transactions).where(
-            c.membership_number == number, c.at >= since.astimezone(UTC)
-        )
-        return [
-            SorTracking(r.id, r.hotel, r.outlet, _money(r.amount), r.currency, _utc(r.at))
-            for r in self._rows(query.order_by(c.at, c.id))
-        ]
-
-    def _reservations(self, number: str, since: date) -> list[SorReservation]:
-        c = t.reservations.c
-        query = sa.select(t.reservations).where(c.membership_number == number, c.check_in >= since)
-        return [
-            SorReservation(
-                r.id,
-                r.hotel,
-                r.check_in,
-                r.nights,
-                _money(r.amount),
-                r.currency,
-                r.status,
-                _utc(r.booked_at),
-            )
-            for r in self._rows(query.order_by(c.check_in, c.id))
-        ]
-
-    def _membership_transactions(self, number: str) -> list[SorMembershipTransaction]:
-        c = t.membership_transactions.c
-        query = sa.select(t.membership_transactions).where(c.membership_number == number)
-        return [
-            SorMembershipTransaction(r.id, r.kind, _money(r.amount), r.currency, _utc(r.at))
-            for r in self._rows(query.order_by(c.at, c.id))
-        ]
-
-    def _offers(self, program: str, since: date) -> list[SorOffer]:
-        c = t.offers.c
-        query = sa.select(t.offers).where(c.program == program, c.valid_to >= since)
-        return [
-            SorOffer(r.code, r.title, r.hotel, r.valid_from, r.valid_to)
-            for r in self._rows(query.order_by(c.code))
-        ]
+        with self._snapshot() as connection:
+            return _membership_record(connection, program, membership_number, history_since)
 
     def program_codes(self) -> list[str]:
         return [str(row[0]) for row in self._rows(sa.select(t.programs.c.code).order_by("code"))]
@@ -163,19 +108,142 @@ class SqlSystemOfRecord:
         return self._read(lambda connection: programs.read_statistics(connection, program, since))
 
     def _read(self, work: Callable[[sa.Connection], R]) -> R:
-        """`work` on one connection, in one transaction: one consistent state of the SoR."""
-        try:
-            with self._engine.connect() as connection, connection.begin():
-                return work(connection)
-        except SQLAlchemyError as error:
-            raise SorUnavailable(str(error)) from error
+        """`work` on one connection, in one read transaction: one state of the SoR."""
+        with self._snapshot() as connection:
+            return work(connection)
 
     def probe(self) -> None:
-        try:
-            with self._engine.connect() as connection:
-                connection.execute(sa.select(sa.func.count()).select_from(t.programs)).scalar()
-        except SQLAlchemyError as error:
+        with _answers(), self._engine.connect() as connection:
+            connection.execute(sa.select(sa.func.count()).select_from(t.programs)).scalar()
+
+
+class SorQueryFailed(Exception):
+    """The SoR answered with an error that is not an outage (a constraint, a statement or a
+    row it cannot take): retrying soon does not help, so it is not SorUnavailable."""
+
+
+def is_outage(error: SQLAlchemyError) -> bool:
+    """A connection or timeout error: the SoR is down, unreachable or too slow. The driver
+    classifies: sqlite3 reports a missing table as an OperationalError too."""
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(
+        error, (sa.exc.OperationalError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
+    )
+
+
+@contextmanager
+def _answers() -> Iterator[None]:
+    """SorUnavailable for an outage, SorQueryFailed for any other SoR error."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        if is_outage(error):
             raise SorUnavailable(str(error)) from error
+        raise SorQueryFailed(str(error)) from error
+
+
+def _membership_record(
+    connection: sa.Connection, program: str, membership_number: str, history_since: datetime
+) -> SorMembershipRecord | None:
+    m, p, pr = t.memberships.c, t.packages.c, t.programs.c
+    found = connection.execute(
+        sa.select(
+            t.memberships,
+            p.name.label("package_name"),
+            pr.name.label("program_name"),
+            pr.currency,
+            pr.timezone,
+        )
+        .join(t.packages, p.code == m.package)
+        .join(t.programs, pr.code == m.program)
+        .where(m.program == program, m.membership_number == membership_number)
+    ).all()
+    if not found:
+        return None
+    row = found[0]._mapping
+    return SorMembershipRecord(
+        program=SorProgram(program, row["program_name"], row["currency"], row["timezone"]),
+        membership=_membership(row),
+        static_vouchers=_static_vouchers(connection, program, membership_number),
+        tracking=_tracking(connection, membership_number, history_since),
+        reservations=_reservations(connection, membership_number, history_since.date()),
+        membership_transactions=_membership_transactions(connection, membership_number),
+        offers=_offers(connection, program, history_since.date()),
+    )
+
+
+def _static_vouchers(
+    connection: sa.Connection, program: str, number: str
+) -> list[SorStaticVoucher]:
+    v = t.static_vouchers.c
+    query = sa.select(t.static_vouchers).where(v.program == program, v.membership_number == number)
+    return [
+        SorStaticVoucher(
+            code=r.code,
+            type=r.type,
+            hotel=r.hotel,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+            status=r.status,
+            updated_at=_utc(r.updated_at),
+        )
+        for r in connection.execute(query.order_by(v.code))
+    ]
+
+
+def _tracking(connection: sa.Connection, number: str, since: datetime) -> list[SorTracking]:
+    c = t.tracking_transactions.c
+    query = sa.select(t.tracking_transactions).where(
+        c.membership_number == number, c.at >= since.astimezone(UTC)
+    )
+    return [
+        SorTracking(
+            r.id, r.hotel, r.outlet, _money(r.amount), r.currency, _utc(r.at), _utc(r.updated_at)
+        )
+        for r in connection.execute(query.order_by(c.at, c.id))
+    ]
+
+
+def _reservations(connection: sa.Connection, number: str, since: date) -> list[SorReservation]:
+    c = t.reservations.c
+    query = sa.select(t.reservations).where(c.membership_number == number, c.check_in >= since)
+    return [
+        SorReservation(
+            r.id,
+            r.hotel,
+            r.check_in,
+            r.nights,
+            _money(r.amount),
+            r.currency,
+            r.status,
+            _utc(r.booked_at),
+            _utc(r.updated_at),
+        )
+        for r in connection.execute(query.order_by(c.check_in, c.id))
+    ]
+
+
+def _membership_transactions(
+    connection: sa.Connection, number: str
+) -> list[SorMembershipTransaction]:
+    c = t.membership_transactions.c
+    query = sa.select(t.membership_transactions).where(c.membership_number == number)
+    return [
+        SorMembershipTransaction(
+            r.id, r.kind, _money(r.amount), r.currency, _utc(r.at), _utc(r.updated_at)
+        )
+        for r in connection.execute(query.order_by(c.at, c.id))
+    ]
+
+
+def _offers(connection: sa.Connection, program: str, since: date) -> list[SorOffer]:
+    c = t.offers.c
+    query = sa.select(t.offers).where(c.program == program, c.valid_to >= since)
+    return [
+        SorOffer(r.code, r.title, r.hotel, r.valid_from, r.valid_to, _utc(r.updated_at))
+        for r in connection.execute(query.order_by(c.code))
+    ]
 
 
 def _membership(row: sa.RowMapping) -> SorMembership:

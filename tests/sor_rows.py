@@ -1,0 +1,67 @@
+"""SoR rows the shared factories do not insert: reservations, membership transactions, offers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from mosaic.adapters.sor import schema as t
+
+NUMBER = "SIAM-0000001"
+
+
+def insert_reservation(
+    engine: sa.Engine, id: str, check_in: date, updated_at: datetime, number: str = NUMBER
+) -> None:
+    with engine.begin() as c:
+        c.execute(
+            sa.insert(t.reservations).values(
+                id=id,
+                program="SIAM",
+                membership_number=number,
+                hotel="SIAM-H01",
+                check_in=check_in,
+                nights=2,
+                amount=Decimal("9000"),
+                currency="THB",
+                status="confirmed",
+                booked_at=updated_at,
+                updated_at=updated_at,
+            )
+        )
+
+
+def insert_membership_transaction(
+    engine: sa.Engine, id: str, at: datetime, updated_at: datetime, number: str = NUMBER
+) -> None:
+    with engine.begin() as c:
+        c.execute(
+            sa.insert(t.membership_transactions).values(
+                id=id,
+                program="SIAM",
+                membership_number=number,
+                kind="renewal",
+                amount=Decimal("25000"),
+                currency="THB",
+                at=at,
+                updated_at=updated_at,
+            )
+        )
+
+
+def insert_offer(
+    engine: sa.Engine, code: str, valid_from: date, valid_to: date, updated_at: datetime
+) -> None:
+    with engine.begin() as c:
+        c.execute(
+            sa.insert(t.offers).values(
+                program="SIAM",
+                code=code,
+                title=f"Offer {code}",
+                valid_from=valid_from,
+                valid_to=valid_to,
+                updated_at=updated_at,
+            )
+        )
