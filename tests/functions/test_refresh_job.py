@@ -87,7 +87,7 @@ def test_a_request_that_found_the_sor_down_too_often_is_dropped(app_backends, jo
 
 
 def test_retries_wait_longer_each_time_up_to_fifteen_minutes():
-    from mosaic.services.refresh import sor_retry_delay
+    from mosaic.services.refresh_requests import sor_retry_delay
 
     assert [sor_retry_delay(n) for n in range(8)] == [30, 60, 120, 240, 480, 900, 900, 900]
 

@@ -1,0 +1,86 @@
+"""Asking for a membership refresh: the `membership-refresh` queue message, and the retries of
+a request that found the SoR down (DESIGN section 1)."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from pydantic import AwareDatetime
+
+from mosaic.domain.base import CamelModel
+from mosaic.services.backends import Backends
+
+MEMBERSHIP_REFRESH_QUEUE = "membership-refresh"
+log = logging.getLogger("mosaic.refresh")
+
+
+class RefreshReason(StrEnum):
+    LOGIN = "login"
+    DEVICE = "device"
+    MANUAL = "manual"
+    UPDATE = "update"
+    IMPORT = "import"
+    CODE_CONFLICT = "code-conflict"
+
+
+class MembershipRefreshRequest(CamelModel):
+    """The `membership-refresh` queue message; `requestedAt` is wall-clock time, compared
+    with when the membership was last read from the SoR."""
+
+    program: str
+    membership_number: str
+    reason: RefreshReason
+    requested_at: AwareDatetime
+    attempt: int = 0
+    """How many times the SoR was found down for this request (retry_when_sor_is_back)."""
+
+
+def request_refresh(
+    backends: Backends, program: str, number: str, reason: RefreshReason, *, delay_seconds: int = 0
+) -> None:
+    message = MembershipRefreshRequest(
+        program=program,
+        membership_number=number,
+        reason=reason,
+        requested_at=backends.wall_clock.now(),
+    )
+    backends.queue.send(
+        MEMBERSHIP_REFRESH_QUEUE,
+        message.model_dump_json(by_alias=True),
+        delay_seconds=delay_seconds,
+    )
+
+
+SOR_RETRY_FIRST_SECONDS = 30
+SOR_RETRY_MAX_SECONDS = 15 * 60
+SOR_RETRY_ATTEMPTS = 8
+"""30 s, 1, 2, 4, 8 min, then 15 min thrice: about an hour, when the hourly update takes over."""
+
+
+def sor_retry_delay(attempt: int) -> int:
+    """The wait before the attempt-th retry (from 0) of a request that found the SoR down."""
+    return min(SOR_RETRY_FIRST_SECONDS << min(attempt, 10), SOR_RETRY_MAX_SECONDS)
+
+
+def retry_when_sor_is_back(backends: Backends, request: MembershipRefreshRequest) -> int | None:
+    """The SoR is down: queue the request again, later each time, instead of letting the
+    host retry it at once and poison it after five quick tries. Returns the delay, or None
+    when the request is given up after SOR_RETRY_ATTEMPTS (logged: the hourly update
+    refreshes every membership whose SoR rows changed, once the SoR answers again)."""
+    if request.attempt >= SOR_RETRY_ATTEMPTS:
+        log.warning(
+            "refresh of %s/%s (%s) dropped: the SoR was down %d times; the hourly update "
+            "catches up",
+            request.program,
+            request.membership_number,
+            request.reason.value,
+            request.attempt,
+        )
+        return None
+    delay = sor_retry_delay(request.attempt)
+    retry = request.model_copy(update={"attempt": request.attempt + 1})
+    backends.queue.send(
+        MEMBERSHIP_REFRESH_QUEUE, retry.model_dump_json(by_alias=True), delay_seconds=delay
+    )
+    return delay
