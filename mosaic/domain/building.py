@@ -2,16 +2,19 @@
 
 SoR-owned sections (membership, transactions, static vouchers, offers) are replaced;
 digital-owned sections (devices, dynamic vouchers, redemptions made here, discount
-codes, invitees, notifications, pins, loyalty) are carried over from the existing document.
+codes, invitees, notifications, pins, loyalty) are carried over from the existing document;
+dynamic vouchers gain one voucher per eligible campaign (domain.campaigns).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from mosaic.domain.base import Money
 from mosaic.domain.calendar import local_date
+from mosaic.domain.campaigns import dynamic_vouchers
 from mosaic.domain.codes import CodeKind
 from mosaic.domain.membership import (
     Counters,
@@ -37,9 +40,12 @@ def build_membership(
     existing: DigitalMembership | None,
     now: datetime,
     read_at: datetime | None = None,
+    issued: Mapping[str, str] | None = None,
 ) -> DigitalMembership:
     """The digital membership for `record` (read from the SoR at `read_at`, default `now`),
-    keeping what only the digital side owns and every field this code does not know."""
+    keeping what only the digital side owns and every field this code does not know.
+    `issued` (campaign id -> code) holds the codes issued for the dynamic vouchers of the
+    campaigns the membership has no voucher of yet (domain.campaigns)."""
     m = record.membership
     currency = record.program.currency
     carried = existing.model_copy(deep=True) if existing else None
@@ -111,6 +117,12 @@ def build_membership(
             for o in eligible_offers(record, now)
         ],
         counters=_counters(tracking, reservations, currency),
+        dynamic_vouchers=dynamic_vouchers(
+            record,
+            carried.dynamic_vouchers if carried else [],
+            issued or {},
+            local_date(now, record.program.timezone),
+        ),
     )
     if carried is None:
         return built
@@ -120,7 +132,6 @@ def build_membership(
         update={
             **unknown,
             "devices": carried.devices,
-            "dynamic_vouchers": carried.dynamic_vouchers,
             "discount_codes": carried.discount_codes,
             "invitees": carried.invitees,
             "notifications": carried.notifications,

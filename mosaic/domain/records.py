@@ -80,6 +80,21 @@ class SorOffer:
 
 
 @dataclass(frozen=True)
+class SorCampaign:
+    """An Engage dynamic voucher campaign of the program (`dynamic_voucher_campaigns`):
+    target `all`, `full`, `invitee` or `package:<code>`, valid valid_from..valid_to
+    (inclusive, the program's business dates). The table keeps no change time."""
+
+    id: str
+    title: str
+    type: str
+    hotel: str | None
+    target: str
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
 class SorProgram:
     code: str
     name: str
@@ -98,6 +113,7 @@ class SorMembershipRecord:
     reservations: list[SorReservation] = field(default_factory=list)
     membership_transactions: list[SorMembershipTransaction] = field(default_factory=list)
     offers: list[SorOffer] = field(default_factory=list)
+    campaigns: list[SorCampaign] = field(default_factory=list)
 
     @property
     def newest_change(self) -> datetime:

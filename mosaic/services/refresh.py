@@ -4,6 +4,11 @@ SoR-owned sections are rebuilt, digital-owned ones kept (domain.building); the w
 conditional on the etag read. Then the code index follows the document: codes the SoR now
 gives the membership are claimed, codes it no longer has are released. A membership gone
 from the SoR is marked removed, its SoR codes released and its search entry deleted.
+
+Each Engage campaign the membership is eligible for and has no voucher of yet gets a
+dynamic voucher whose 6-digit code is issued in the code index before the conditional
+write. An issued code is never reused, so one issued for a write that then loses the race
+is simply not used; a retry of the write reuses the codes this refresh already issued.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from mosaic.domain.building import (
     read_is_stale,
     unchanged_by_refresh,
 )
-from mosaic.domain.calendar import history_start
+from mosaic.domain.calendar import history_start, local_date
+from mosaic.domain.campaigns import campaigns_to_issue
+from mosaic.domain.codes import CodeKind
 from mosaic.domain.errors import (
     DocumentFromNewerSchema,
     MembershipNotFound,
@@ -29,7 +36,7 @@ from mosaic.domain.refreshing import request_already_served
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
-from mosaic.services.codes import release_codes
+from mosaic.services.codes import issue_code, release_codes
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
 from mosaic.services.programs import ensure_program
@@ -112,12 +119,20 @@ def _refresh(
     if record is None:
         return _remove(backends, program, number, now, read_at, report)
     decision = _Decision()
+    issued: dict[str, str] = {}  # campaign id -> code, kept across the retries of decide
+    today = local_date(now, record.program.timezone)
 
     def decide(current: StoredDocument | None) -> JsonDocument | None:
         existing = load(DigitalMembership, current) if current else None
         if decision.keep(existing, read_at):
             return None
-        built = stored_body(build_membership(record, existing, now, read_at))
+        vouchers = existing.dynamic_vouchers if existing else []
+        for campaign in campaigns_to_issue(record, vouchers, today):
+            if campaign.id not in issued:
+                issued[campaign.id] = issue_code(
+                    backends.documents, program, CodeKind.DYNAMIC_VOUCHER, number, now
+                )
+        built = stored_body(build_membership(record, existing, now, read_at, issued))
         if current is not None and unchanged_by_refresh(built, current.body):
             decision.unchanged = True
             return None

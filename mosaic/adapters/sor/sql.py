@@ -15,6 +15,7 @@ from mosaic.adapters.sor import programs
 from mosaic.adapters.sor import schema as t
 from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import (
+    SorCampaign,
     SorMembership,
     SorMembershipRecord,
     SorMembershipTransaction,
@@ -170,6 +171,7 @@ def _membership_record(
         reservations=_reservations(connection, membership_number, history_since.date()),
         membership_transactions=_membership_transactions(connection, membership_number),
         offers=_offers(connection, program, history_since.date()),
+        campaigns=_campaigns(connection, program, history_since.date()),
     )
 
 
@@ -243,6 +245,17 @@ def _offers(connection: sa.Connection, program: str, since: date) -> list[SorOff
     return [
         SorOffer(r.code, r.title, r.hotel, r.valid_from, r.valid_to, _utc(r.updated_at))
         for r in connection.execute(query.order_by(c.code))
+    ]
+
+
+def _campaigns(connection: sa.Connection, program: str, since: date) -> list[SorCampaign]:
+    """The program's dynamic voucher campaigns not ended before `since`: the ones that can
+    concern a membership now or follow a voucher it has (domain.campaigns decides)."""
+    c = t.dynamic_voucher_campaigns.c
+    query = sa.select(t.dynamic_voucher_campaigns).where(c.program == program, c.valid_to >= since)
+    return [
+        SorCampaign(r.id, r.title, r.type, r.hotel, r.target, r.valid_from, r.valid_to)
+        for r in connection.execute(query.order_by(c.valid_from, c.id))
     ]
 
 
