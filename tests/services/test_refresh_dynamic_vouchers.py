@@ -34,6 +34,15 @@ def insert_campaign(engine: sa.Engine, id: str, target: str = "all", **overrides
         c.execute(sa.insert(t.dynamic_voucher_campaigns).values(**(fields | overrides)))
 
 
+def member_and_campaigns(tmp_path: Path, *campaigns: str) -> Backends:
+    """The factories' member, with campaigns targeting all members."""
+    engine = sor_engine(tmp_path)
+    insert_member(engine)
+    for id in campaigns:
+        insert_campaign(engine, id)
+    return embedded_backends(tmp_path, engine=engine)
+
+
 def refresh(backends: Backends, number: str = NUMBER) -> DigitalMembership:
     return refresh_membership(backends, "SIAM", number, RefreshReason.MANUAL)
 
@@ -65,11 +74,7 @@ def test_a_refresh_issues_one_voucher_per_eligible_campaign_in_the_code_index(tm
 
 
 def test_every_later_refresh_keeps_the_same_codes(tmp_path):
-    engine = sor_engine(tmp_path)
-    insert_member(engine)
-    insert_campaign(engine, "C1")
-    insert_campaign(engine, "C2")
-    backends = embedded_backends(tmp_path, engine=engine)
+    backends = member_and_campaigns(tmp_path, "C1", "C2")
     first = refresh(backends).dynamic_vouchers
     for _ in range(3):
         assert refresh(backends).dynamic_vouchers == first
@@ -96,10 +101,7 @@ def test_codes_are_unique_across_the_members_of_a_program(tmp_path):
 
 
 def test_a_redemption_on_a_dynamic_voucher_survives_a_refresh(tmp_path):
-    engine = sor_engine(tmp_path)
-    insert_member(engine)
-    insert_campaign(engine, "C1")
-    backends = embedded_backends(tmp_path, engine=engine)
+    backends = member_and_campaigns(tmp_path, "C1")
     [voucher] = refresh(backends).dynamic_vouchers
     redemption = Redemption(idempotency_key="k1", hotel="SIAM-H01", redeemed_at=NOW)
 
@@ -133,11 +135,7 @@ def test_a_campaign_for_another_package_issues_nothing(tmp_path):
 
 
 def test_racing_refreshes_end_with_one_voucher_per_campaign(tmp_path):
-    engine = sor_engine(tmp_path)
-    insert_member(engine)
-    insert_campaign(engine, "C1")
-    insert_campaign(engine, "C2")
-    backends = embedded_backends(tmp_path, engine=engine)
+    backends = member_and_campaigns(tmp_path, "C1", "C2")
     barrier = threading.Barrier(6)
     errors: list[BaseException] = []
 
@@ -176,10 +174,7 @@ class _LosesFirstCreate(SqliteDocumentStore):
 
 
 def test_a_retried_write_reuses_the_codes_the_refresh_issued(tmp_path):
-    engine = sor_engine(tmp_path)
-    insert_member(engine)
-    insert_campaign(engine, "C1")
-    backends = embedded_backends(tmp_path, engine=engine)
+    backends = member_and_campaigns(tmp_path, "C1")
     store = _LosesFirstCreate(tmp_path / "documents-retry.sqlite")
     backends = replace(backends, documents=store)
     [voucher] = refresh(backends).dynamic_vouchers
