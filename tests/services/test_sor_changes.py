@@ -1,53 +1,38 @@
 """The SoR's changed memberships in a window: set-based, one read transaction, (since, until]."""
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from mosaic.adapters.sor import schema as t
 from mosaic.adapters.sor.sql import SqlSystemOfRecord
-from tests.factories import NOW, insert_member, sor_engine, sor_membership, sor_record
-from tests.sor_rows import insert_membership_transaction, insert_offer, insert_reservation
+from tests.factories import NOW, sor_engine
+from tests.sor_rows import (
+    insert_bare_member,
+    insert_membership_transaction,
+    insert_offer,
+    insert_reservation,
+    touch_membership,
+)
 
 OLD = NOW - timedelta(days=30)
 SINCE, UNTIL = NOW - timedelta(hours=1), NOW
-
-
-def _member(engine: sa.Engine, number: str, code: str) -> None:
-    membership = sor_membership(
-        membership_number=number, activation_code=code, card_number=None, updated_at=OLD
-    )
-    insert_member(
-        engine, replace(sor_record(), membership=membership, static_vouchers=[], tracking=[])
-    )
 
 
 @pytest.fixture
 def engine(tmp_path) -> sa.Engine:
     engine = sor_engine(tmp_path)
     for n in range(1, 7):
-        _member(engine, f"SIAM-000000{n}", f"1000{n}")
+        insert_bare_member(engine, f"SIAM-000000{n}", f"1000{n}", OLD)
     return engine
 
 
-def _touch(engine: sa.Engine, number: str, updated_at) -> None:
-    m = t.memberships.c
-    with engine.begin() as c:
-        c.execute(
-            sa.update(t.memberships)
-            .where(m.membership_number == number)
-            .values(member_name="Changed", updated_at=updated_at)
-        )
-
-
 def test_each_feeding_table_names_its_membership_and_only_inside_the_window(engine):
-    _touch(engine, "SIAM-0000001", NOW - timedelta(minutes=10))
+    touch_membership(engine, "SIAM-0000001", NOW - timedelta(minutes=10))
     insert_reservation(engine, "R1", date(2026, 12, 1), NOW, number="SIAM-0000002")  # = until
     insert_membership_transaction(engine, "MT1", OLD, NOW - timedelta(minutes=59), "SIAM-0000003")
     insert_membership_transaction(engine, "MT2", OLD, SINCE, "SIAM-0000004")  # = since: out
-    _touch(engine, "SIAM-0000005", NOW + timedelta(seconds=1))  # after until: out
+    touch_membership(engine, "SIAM-0000005", NOW + timedelta(seconds=1))  # after until: out
 
     changes = SqlSystemOfRecord(engine).membership_changes("SIAM", since=SINCE, until=UNTIL)
 
