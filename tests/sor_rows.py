@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from mosaic.adapters.sor import schema as t
+from tests.factories import insert_member, sor_membership, sor_record
 
 NUMBER = "SIAM-0000001"
 
@@ -64,4 +66,26 @@ def insert_offer(
                 valid_to=valid_to,
                 updated_at=updated_at,
             )
+        )
+
+
+def insert_bare_member(engine: sa.Engine, number: str, code: str, updated_at: datetime) -> None:
+    """A membership without vouchers, tracking or card."""
+    membership = sor_membership(
+        membership_number=number, activation_code=code, card_number=None, updated_at=updated_at
+    )
+    record = replace(sor_record(), membership=membership, static_vouchers=[], tracking=[])
+    insert_member(engine, record)
+
+
+def touch_membership(
+    engine: sa.Engine, number: str, updated_at: datetime, name: str = "Changed"
+) -> None:
+    """An SoR change of the membership row: a new name, stamped `updated_at`."""
+    m = t.memberships.c
+    with engine.begin() as c:
+        c.execute(
+            sa.update(t.memberships)
+            .where(m.membership_number == number)
+            .values(member_name=name, updated_at=updated_at)
         )

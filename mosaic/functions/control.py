@@ -27,6 +27,7 @@ from mosaic.functions.answers import MembershipAnswer, membership_answer
 from mosaic.functions.http import json_response, operation
 from mosaic.functions.problems import InvalidRequest
 from mosaic.services.control import RefreshLogQuery, refresh_by_activation_code, refresh_log_page
+from mosaic.services.membership_update import update_memberships
 from mosaic.services.program_refresh import refresh_program
 
 bp = func.Blueprint()
@@ -209,5 +210,51 @@ def control_refresh_program(req: func.HttpRequest) -> func.HttpResponse:
             hotels=len(content.hotels),
             outlets=len(content.outlets),
             offers=len(content.offers),
+        )
+    )
+
+
+class ProgramUpdateAnswer(ResponseModel):
+    program: str
+    since: datetime = Field(description="the watermark the run started from (exclusive)")
+    until: datetime = Field(description="the end of the window read (inclusive)")
+    queued: int = Field(description="refreshes queued (reason update)")
+    program_wide: bool = Field(description="an offer changed: every digital membership queued")
+    watermark: datetime = Field(description="the program's watermark after the run")
+
+
+class MembershipUpdateAnswer(ResponseModel):
+    queued: int
+    programs: list[ProgramUpdateAnswer]
+
+
+@operation(
+    bp,
+    name="control_update_memberships",
+    method="POST",
+    route="control/memberships/update",
+    summary="Run the hourly membership update now: queue the refresh of every membership "
+    "whose SoR rows changed since the last watermark",
+    response=MembershipUpdateAnswer,
+    errors=(401, 503),
+    security="admin",
+)
+def control_update_memberships(req: func.HttpRequest) -> func.HttpResponse:
+    require_admin(req)
+    report = update_memberships(backends())
+    return json_response(
+        MembershipUpdateAnswer(
+            queued=report.queued,
+            programs=[
+                ProgramUpdateAnswer(
+                    program=update.program,
+                    since=update.since,
+                    until=update.until,
+                    queued=update.queued,
+                    program_wide=update.program_wide,
+                    watermark=update.watermark,
+                )
+                for update in report.programs
+            ],
         )
     )

@@ -12,6 +12,7 @@ from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
 )
+from mosaic.services.membership_update import update_memberships as run_update
 from mosaic.services.refresh import (
     MEMBERSHIP_REFRESH_QUEUE,
     MembershipRefreshRequest,
@@ -62,3 +63,19 @@ def expired_documents_sweep(timer: func.TimerRequest) -> None:
     purged = backends().documents.purge_expired()
     if purged:
         log.info("swept %d expired documents", purged)
+
+
+@bp.function_name("update_memberships")
+@bp.timer_trigger(arg_name="timer", schedule="0 0 * * * *")
+def update_memberships(timer: func.TimerRequest) -> None:
+    """Hourly: queue the refresh of every membership whose SoR rows changed since the last
+    watermark (DESIGN section 1). An SoR outage raises: the watermarks stay, so the next
+    run reads the whole gap."""
+    report = run_update(backends())
+    for update in report.programs:
+        log.info(
+            "membership update of %s: %d queued, watermark %s",
+            update.program,
+            update.queued,
+            update.watermark.isoformat(),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -11,6 +12,16 @@ from mosaic.domain.records import SorMembershipRecord, SorProgram
 
 class SorUnavailable(Exception):
     """The SoR did not answer (down, timed out, refused)."""
+
+
+@dataclass(frozen=True)
+class SorChanges:
+    """What changed in one program's SoR rows in a time window: the memberships whose own
+    rows changed, and whether a program-wide row (an offer) did, which concerns every
+    membership of the program and is answered as a flag rather than as every member."""
+
+    membership_numbers: frozenset[str]
+    program_wide: bool = False
 
 
 class SystemOfRecord(Protocol):
@@ -30,6 +41,11 @@ class SystemOfRecord(Protocol):
 
     def program_codes(self) -> list[str]:
         """Every program the SoR knows."""
+        ...
+
+    def membership_changes(self, program: str, *, since: datetime, until: datetime) -> SorChanges:
+        """The memberships of `program` whose feeding rows have an `updated_at` in
+        `(since, until]` (aware instants), from set-based queries in one read transaction."""
         ...
 
     def program_catalog(self, program: str, *, today: date) -> SorProgramCatalog | None:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from mosaic.adapters.sor import programs
+from mosaic.adapters.sor import changes, programs
 from mosaic.adapters.sor import schema as t
 from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import (
@@ -25,7 +25,7 @@ from mosaic.domain.records import (
     SorStaticVoucher,
     SorTracking,
 )
-from mosaic.ports.sor import SorUnavailable
+from mosaic.ports.sor import SorChanges, SorUnavailable
 
 CENT = Decimal("0.01")
 R = TypeVar("R")
@@ -107,6 +107,11 @@ class SqlSystemOfRecord:
 
     def program_statistics(self, program: str, *, since: date) -> SorProgramStatistics:
         return self._read(lambda connection: programs.read_statistics(connection, program, since))
+
+    def membership_changes(self, program: str, *, since: datetime, until: datetime) -> SorChanges:
+        return self._read(
+            lambda connection: changes.read_changes(connection, program, since, until)
+        )
 
     def _read(self, work: Callable[[sa.Connection], R]) -> R:
         """`work` on one connection, in one read transaction: one state of the SoR."""
