@@ -71,6 +71,10 @@ class DocumentFromNewerSchema(MosaicError):
     retry_after_seconds = 5
 
 
+class JobNotFound(MosaicError):
+    title = "Job not found"
+
+
 class ProgramNotFound(MosaicError):
     title = "Program not found"
 

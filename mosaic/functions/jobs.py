@@ -12,6 +12,7 @@ from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
 )
+from mosaic.services.membership_import import JobOutcome, record_outcome
 from mosaic.services.membership_update import update_memberships as run_update
 from mosaic.services.refresh import (
     MEMBERSHIP_REFRESH_QUEUE,
@@ -33,26 +34,38 @@ def membership_refresh(msg: func.QueueMessage) -> None:
     then poisons it. An SoR outage queues the request again with a growing delay (the
     message itself completes), up to a limit after which the hourly update catches up."""
     request = MembershipRefreshRequest.model_validate_json(msg.get_body())
+    outcome = _refresh(request)
+    if request.job is not None and outcome is not None:
+        record_outcome(backends(), request.job, outcome)
+
+
+def _refresh(request: MembershipRefreshRequest) -> JobOutcome | None:
+    """Refresh, and answer what a job counts: None while the request is queued again."""
     try:
-        refresh_requested(backends(), request)
+        refreshed = refresh_requested(backends(), request)
     except SystemOfRecordUnavailable:
         delay = retry_when_sor_is_back(backends(), request)
-        if delay is not None:
-            log.info(
-                "SoR down: refresh of %s/%s queued again in %d s (attempt %d)",
-                request.program,
-                request.membership_number,
-                delay,
-                request.attempt + 1,
-            )
+        if delay is None:
+            return JobOutcome.FAILED
+        log.info(
+            "SoR down: refresh of %s/%s queued again in %d s (attempt %d)",
+            request.program,
+            request.membership_number,
+            delay,
+            request.attempt + 1,
+        )
+        return None
     except MembershipNotFound:
         log.warning(
             "membership %s/%s is gone from the SoR; marked removed where it was digital",
             request.program,
             request.membership_number,
         )
+        return JobOutcome.FAILED
     except DocumentFromNewerSchema as error:
         log.warning("%s; the newer deployment refreshes it", error.detail)
+        return JobOutcome.FAILED
+    return JobOutcome.DONE if refreshed is not None else JobOutcome.DROPPED
 
 
 @bp.function_name("expired_documents_sweep")

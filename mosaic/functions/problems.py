@@ -22,6 +22,7 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.InviteePeriodOver: 403,
     errors.MembershipNotFound: 404,
     errors.ProgramNotFound: 404,
+    errors.JobNotFound: 404,
     errors.ProgramMisconfigured: 503,
     errors.ConcurrentUpdate: 503,
     errors.DocumentFromNewerSchema: 503,

@@ -48,6 +48,11 @@ class SystemOfRecord(Protocol):
         `(since, until]` (aware instants), from set-based queries in one read transaction."""
         ...
 
+    def memberships_started(self, *, first: date, last: date) -> dict[str, list[str]]:
+        """The membership numbers, by program, of every membership whose `starts_on` falls
+        in `[first, last]`: one set-based query, numbers in order."""
+        ...
+
     def program_catalog(self, program: str, *, today: date) -> SorProgramCatalog | None:
         """The program with its hotels, outlets and the offers valid `today` or later."""
         ...

@@ -34,16 +34,25 @@ class MembershipRefreshRequest(CamelModel):
     requested_at: AwareDatetime
     attempt: int = 0
     """How many times the SoR was found down for this request (retry_when_sor_is_back)."""
+    job: str | None = None
+    """The fanned-out job (an import) whose progress the outcome counts in."""
 
 
 def request_refresh(
-    backends: Backends, program: str, number: str, reason: RefreshReason, *, delay_seconds: int = 0
+    backends: Backends,
+    program: str,
+    number: str,
+    reason: RefreshReason,
+    *,
+    delay_seconds: int = 0,
+    job: str | None = None,
 ) -> None:
     message = MembershipRefreshRequest(
         program=program,
         membership_number=number,
         reason=reason,
         requested_at=backends.wall_clock.now(),
+        job=job,
     )
     backends.queue.send(
         MEMBERSHIP_REFRESH_QUEUE,

@@ -1,4 +1,5 @@
-"""Which memberships' SoR rows changed in a time window: the hourly update's query.
+"""Which memberships' SoR rows changed in a time window: the hourly update's query; which
+memberships started in a period: the import's.
 
 Every table that feeds a membership document has `updated_at` indexed with the program, so
 each part is one range scan of an index; the membership tables are read as one UNION, the
@@ -7,7 +8,7 @@ program-wide offers as one EXISTS. Never a query per membership.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -67,3 +68,18 @@ def read_changes(
         for table in PROGRAM_WIDE_TABLES
     )
     return SorChanges(membership_numbers=changed, program_wide=program_wide)
+
+
+def read_started(connection: sa.Connection, first: date, last: date) -> dict[str, list[str]]:
+    """The membership numbers, by program, whose `starts_on` is in `[first, last]`: one
+    statement (a range of the `(program, starts_on)` index per program)."""
+    m = t.memberships.c
+    rows = connection.execute(
+        sa.select(m.program, m.membership_number)
+        .where(m.starts_on >= first, m.starts_on <= last)
+        .order_by(m.program, m.membership_number)
+    )
+    started: dict[str, list[str]] = {}
+    for program, number in rows:
+        started.setdefault(str(program), []).append(str(number))
+    return started

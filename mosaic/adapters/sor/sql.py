@@ -113,6 +113,9 @@ class SqlSystemOfRecord:
             lambda connection: changes.read_changes(connection, program, since, until)
         )
 
+    def memberships_started(self, *, first: date, last: date) -> dict[str, list[str]]:
+        return self._read(lambda connection: changes.read_started(connection, first, last))
+
     def _read(self, work: Callable[[sa.Connection], R]) -> R:
         """`work` on one connection, in one read transaction: one state of the SoR."""
         with self._snapshot() as connection:
