@@ -6,13 +6,19 @@ import argparse
 import json
 import logging
 import sys
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mosaic.bootstrap import backends, secret, sor_engine
 from mosaic.settings import get_settings
 
+if TYPE_CHECKING:
+    from mosaic.services.membership_import import ImportStarted
+
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_IMPORT_MONTHS = 120
+"""Every demo membership started within the last ten years."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,7 +74,20 @@ def _seed(members: int, seed: int, *, if_empty: bool) -> int:
     )
     programs = _refresh_programs()
     print(f"program documents refreshed: {', '.join(programs)}")
+    job = _import_memberships(today)
+    print(
+        f"import job {job.job_id}: {job.total} memberships queued for their refresh; the host "
+        "works through them once it serves (GET /api/control/jobs/<id> shows progress)"
+    )
     return 0
+
+
+def _import_memberships(today: date) -> ImportStarted:
+    """Every seeded membership, through the import path (DESIGN section 1: fanned out on the
+    refresh queue), so the app soon holds their digital memberships and dynamic vouchers."""
+    from mosaic.services.membership_import import last_months, start_import
+
+    return start_import(backends(), last_months(today, DEMO_IMPORT_MONTHS))
 
 
 def _refresh_programs() -> list[str]:
@@ -97,7 +116,29 @@ def _sample(per_program: int) -> dict[str, Any]:
         seed=settings.demo_seed if seed is None else seed,
         per_program=per_program,
     )
+    for program in sample["programs"]:
+        for member in program["members"]:
+            member["dynamicVouchers"] = _dynamic_vouchers(program["code"], member)
     return sample | {"adminKey": secret(settings, "admin_key")}
+
+
+def _dynamic_vouchers(program: str, member: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The member's dynamic vouchers, from its digital membership; None until it is digital
+    (the host's import, or a first login, makes it so)."""
+    from mosaic.domain.membership import DigitalMembership
+    from mosaic.ports.documents import Container
+    from mosaic.services.documents import read_or_none
+
+    found = read_or_none(
+        backends().documents, Container.MEMBERSHIPS, program, member["membershipNumber"]
+    )
+    if found is None:
+        return None
+    document = DigitalMembership.model_validate(found.body)
+    return [
+        {"code": v.code, "type": v.type.value, "hotel": v.hotel, "validTo": v.valid_to.isoformat()}
+        for v in document.dynamic_vouchers
+    ]
 
 
 def _serve(host: str, port: int, *, timers: bool) -> int:

@@ -50,12 +50,29 @@ def _read_until(stream, marker: str) -> str:
     return "".join(lines)
 
 
+def _wait_until_digital(env: dict[str, str]) -> None:
+    """The host works through the seed's import: every sample member becomes digital, and
+    `demo show` then lists its dynamic vouchers (a list, where None meant not digital)."""
+    deadline = time.monotonic() + 30
+    while True:
+        shown = json.loads(_mosaic(env, "demo", "show", "--per-program", "1").stdout)
+        members = [m for p in shown["programs"] for m in p["members"]]
+        if all(m["dynamicVouchers"] is not None for m in members):
+            break
+        assert time.monotonic() < deadline, "the seed's import did not finish"
+        time.sleep(0.5)
+    assert any(member["dynamicVouchers"] for member in members)
+    for member in members:
+        assert all(len(v["code"]) == 6 for v in member["dynamicVouchers"])
+
+
 def test_seed_show_serve_and_log_in_with_a_sample_member(tmp_path):
     env = _env(tmp_path / "data")
     seeded = _mosaic(env, "demo", "seed", "--members", "90", "--seed", "11")
     assert seeded.returncode == 0, seeded.stderr
     assert "seeded 90 members (seed 11" in seeded.stdout
     assert "program documents refreshed: " in seeded.stdout
+    assert ": 90 memberships queued for their refresh" in seeded.stdout
     assert _mosaic(env, "demo", "seed", "--members", "90", "--if-empty").returncode == 0
     assert _mosaic(env, "demo", "seed", "--members", "90").returncode == 2
 
@@ -93,6 +110,7 @@ def test_seed_show_serve_and_log_in_with_a_sample_member(tmp_path):
                 time.sleep(0.1)
         assert response.status_code == 200, response.text
         assert response.json()["membership"]["membershipNumber"] == member["membershipNumber"]
+        _wait_until_digital(env)
         store = SqliteDocumentStore(tmp_path / "data" / "documents.sqlite")
         content = store.read(Container.PROGRAMS, program["code"], program["code"]).body["content"]
         assert {h["code"] for h in program["hotels"]} <= {
