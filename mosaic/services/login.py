@@ -28,6 +28,7 @@ from mosaic.services.codes import find_code_owner
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.programs import program_timezone
 from mosaic.services.refresh import RefreshReason, refresh_membership, request_refresh
+from mosaic.services.sor_read_marks import as_last_read
 
 THROTTLE_SCOPE = "login"
 
@@ -87,13 +88,22 @@ def _find_membership(
     number = find_code_owner(backends.documents, program, kind, code)
     document = _opened_by(backends, program, number, code) if number else None
     if document is not None:
-        now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
-        if refresh_is_due(document, now, coalesce):
-            request_refresh(backends, program, document.id, RefreshReason.LOGIN)
+        _refresh_if_due(backends, document)
         return document
     if kind is not CodeKind.MEMBERSHIP_ACTIVATION:
         return None
     return _build_from_sor(backends, program, code)
+
+
+def _refresh_if_due(backends: Backends, document: DigitalMembership) -> None:
+    """Queue a refresh unless the membership was read from the SoR in the coalescing time:
+    by its document, or (a refresh that found nothing changed writes only that) its read
+    mark, looked at only when the document alone says a refresh is due."""
+    now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
+    if refresh_is_due(document, now, coalesce) and refresh_is_due(
+        as_last_read(backends, document), now, coalesce
+    ):
+        request_refresh(backends, document.program, document.id, RefreshReason.LOGIN)
 
 
 def _opened_by(

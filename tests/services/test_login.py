@@ -252,3 +252,20 @@ def test_membership_document_round_trips_through_the_store(tmp_path, engine):
     stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", "SIAM-0000001")
     document = DigitalMembership.model_validate(stored.body)
     assert document.model_dump(mode="json", by_alias=True) == stored.body
+
+
+def test_a_login_after_a_refresh_that_found_nothing_changed_queues_none(tmp_path, engine):
+    from mosaic.services.refresh import RefreshReason, refresh_membership
+
+    insert_member(engine)
+    wall_clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=wall_clock)
+    login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    wall_clock.advance(timedelta(seconds=120))
+    refresh_membership(backends, "SIAM", "SIAM-0000001", RefreshReason.UPDATE)  # unchanged
+
+    login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    assert backends.queue.count(MEMBERSHIP_REFRESH_QUEUE) == 0
+    wall_clock.advance(timedelta(seconds=61))
+    login_member(backends, "SIAM", "12345", None, "10.0.0.1")
+    assert backends.queue.count(MEMBERSHIP_REFRESH_QUEUE) == 1
