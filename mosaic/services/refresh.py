@@ -7,8 +7,8 @@ from the SoR is marked removed, its SoR codes released and its search entry dele
 
 Each Engage campaign the membership is eligible for and has no voucher of yet gets a
 dynamic voucher whose 6-digit code is issued in the code index before the conditional
-write. An issued code is never reused, so one issued for a write that then loses the race
-is simply not used; a retry of the write reuses the codes this refresh already issued.
+write; a retry of the write reuses the codes this refresh already issued, and codes issued for
+a write that lost the race (never shown to anyone) are released afterwards.
 """
 
 from __future__ import annotations
@@ -139,7 +139,12 @@ def _refresh(
         decision.document = DigitalMembership.model_validate(built)
         return built
 
-    stored = update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
+    try:
+        stored = update_with_retries(
+            backends.documents, Container.MEMBERSHIPS, program, number, decide
+        )
+    finally:
+        _release_unused(backends, program, number, issued)
     document = decision.result()
     if decision.skipped or stored is None:
         report.outcome = decision.skipped or "skipped"
@@ -151,6 +156,19 @@ def _refresh(
     mark_read(backends, program, number, read_at, stored.etag)
     report.outcome = "unchanged" if decision.unchanged else "refreshed"
     return document
+
+
+def _release_unused(backends: Backends, program: str, number: str, issued: dict[str, str]) -> None:
+    """Codes this refresh issued that the stored document does not hold (its write lost to
+    another refresh, which issued its own): never shown to anyone, so their index entries go,
+    rather than name the member as owner of a code it does not have."""
+    if not issued:
+        return
+    found = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
+    held = {v["code"] for v in (found.body.get("dynamicVouchers", []) if found else [])}
+    unused = [(CodeKind.DYNAMIC_VOUCHER, code) for code in issued.values() if code not in held]
+    if unused:
+        release_codes(backends.documents, program, number, unused)
 
 
 @dataclass

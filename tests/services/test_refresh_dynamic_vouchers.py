@@ -180,3 +180,31 @@ def test_a_retried_write_reuses_the_codes_the_refresh_issued(tmp_path):
     [voucher] = refresh(backends).dynamic_vouchers
     assert store.lost
     assert dynamic_index(backends) == {f"dynamic:{voucher.code}": NUMBER}
+
+
+class _AnotherRefreshWritesFirst(SqliteDocumentStore):
+    """Before this refresh's first membership write lands, another refresh (its own issued
+    codes) writes the document."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.other: Backends | None = None
+
+    def create(self, container: Container, body: JsonDocument) -> StoredDocument:
+        if container is Container.MEMBERSHIPS and self.other is not None:
+            other, self.other = self.other, None
+            refresh(other)
+            raise DocumentAlreadyExists(body["id"])
+        return super().create(container, body)
+
+
+def test_codes_issued_for_a_write_that_lost_are_released(tmp_path):
+    backends = member_and_campaigns(tmp_path, "C1")
+    store = _AnotherRefreshWritesFirst(tmp_path / "documents.sqlite")
+    store.other = replace(backends, documents=SqliteDocumentStore(tmp_path / "documents.sqlite"))
+    backends = replace(backends, documents=store)
+
+    [voucher] = refresh(backends).dynamic_vouchers
+
+    assert store.other is None  # the other refresh ran in between
+    assert dynamic_index(backends) == {f"dynamic:{voucher.code}": NUMBER}
