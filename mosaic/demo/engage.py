@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from mosaic.demo import catalog
 from mosaic.demo.dates import at
@@ -53,6 +53,8 @@ def _campaigns(rng: random.Random, net: Network, today: date) -> list[Row]:
                 "target": "invitee" if kind == "referral" else _target(rng, net),
                 "valid_from": start,
                 "valid_to": start + timedelta(days=rng.choice((30, 60, 90, 180))),
+                # Set up a week before it starts; drawn from nothing, so seeds keep their data.
+                "updated_at": datetime.combine(start - timedelta(days=7), time(9), UTC),
             }
         )
     return rows

@@ -63,3 +63,27 @@ def test_a_naive_window_is_refused(engine):
         SqlSystemOfRecord(engine).membership_changes(
             "SIAM", since=SINCE.replace(tzinfo=None), until=UNTIL
         )
+
+
+def test_a_campaign_change_is_program_wide_too(engine):
+    from mosaic.adapters.sor import schema as t
+
+    with engine.begin() as c:
+        c.execute(
+            sa.insert(t.dynamic_voucher_campaigns).values(
+                id="C1",
+                program="SIAM",
+                title="Dinner",
+                type="food",
+                target="all",
+                valid_from=date(2026, 11, 1),
+                valid_to=date(2026, 12, 31),
+                updated_at=NOW - timedelta(minutes=5),
+            )
+        )
+    changes = SqlSystemOfRecord(engine).membership_changes("SIAM", since=SINCE, until=UNTIL)
+    assert changes.program_wide
+    later = SqlSystemOfRecord(engine).membership_changes(
+        "SIAM", since=UNTIL, until=UNTIL + timedelta(hours=1)
+    )
+    assert not later.program_wide

@@ -24,7 +24,7 @@ MEMBERSHIP_TABLES = (
 )
 """The tables whose rows belong to one membership (a `membership_number` column)."""
 
-PROGRAM_WIDE_TABLES = (t.offers,)
+PROGRAM_WIDE_TABLES = (t.offers, t.dynamic_voucher_campaigns)
 """The tables whose rows concern every membership of the program."""
 
 
@@ -58,15 +58,13 @@ def read_changes(
         )
     )
     changed = frozenset(str(row[0]) for row in connection.execute(numbers))
-    program_wide = any(
-        connection.execute(
-            sa.select(sa.literal(1)).where(
-                sa.exists().where(_in_window(table, program, since, until))
-            )
-        ).first()
-        is not None
-        for table in PROGRAM_WIDE_TABLES
+    anywhere = sa.or_(
+        *(
+            sa.exists().where(_in_window(table, program, since, until))
+            for table in PROGRAM_WIDE_TABLES
+        )
     )
+    program_wide = connection.execute(sa.select(sa.literal(1)).where(anywhere)).first() is not None
     return SorChanges(membership_numbers=changed, program_wide=program_wide)
 
 

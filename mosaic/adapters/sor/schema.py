@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -207,6 +208,12 @@ dynamic_voucher_campaigns = Table(
     Column("target", String(48), nullable=False),  # all | full | invitee | package:<code>
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=False),
+    Column("updated_at", Stamp, nullable=False, default=lambda: datetime.now(UTC)),
+)
+Index(
+    "ix_dynamic_voucher_campaigns_updated",
+    dynamic_voucher_campaigns.c.program,
+    dynamic_voucher_campaigns.c.updated_at,
 )
 
 push_messages = Table(
