@@ -7,20 +7,13 @@ from mosaic.adapters.sor import schema as t
 from mosaic.ports.documents import Container
 from mosaic.ports.sor import SorUnavailable
 from mosaic.settings import get_settings
+from tests.functions.conftest import assert_problem
 
 REFRESH = "/api/control/memberships/{program}/{code}/refresh"
 
 
 def _post(client, admin, program="SIAM", code="12345"):
     return client.post(REFRESH.format(program=program, code=code), headers=admin)
-
-
-def _problem(response, status):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["status"] == status
-    return problem
 
 
 def _log(app_backends):
@@ -54,7 +47,7 @@ def test_a_digital_membership_is_found_through_the_code_index(client, app_backen
 
 
 def test_an_unknown_code_is_a_404(client, admin):
-    problem = _problem(_post(client, admin, code="99999"), 404)
+    problem = assert_problem(_post(client, admin, code="99999"), 404)
     assert problem["type"] == "urn:mosaic:problem:membership-not-found"
 
 
@@ -65,7 +58,7 @@ def test_a_membership_gone_from_the_sor_is_a_404(client, app_backends, admin, tm
         c.execute(sa.delete(t.static_vouchers))
         c.execute(sa.delete(t.tracking_transactions))
         c.execute(sa.delete(t.memberships))
-    _problem(client.post(url, headers=admin), 404)
+    assert_problem(client.post(url, headers=admin), 404)
 
 
 def sor_engine_of(tmp_path) -> sa.Engine:
@@ -83,7 +76,7 @@ def sor_engine_of(tmp_path) -> sa.Engine:
     ],
 )
 def test_a_malformed_parameter_is_a_400_naming_it(client, admin, program, code, field):
-    problem = _problem(_post(client, admin, program, code), 400)
+    problem = assert_problem(_post(client, admin, program, code), 400)
     assert [e["field"] for e in problem["errors"]] == [field]
 
 
@@ -92,14 +85,14 @@ def test_sor_down_for_a_code_not_yet_digital_is_a_503(client, app_backends, admi
         raise SorUnavailable("down")
 
     app_backends.sor.find_membership_number = sor_down
-    problem = _problem(_post(client, admin), 503)
+    problem = assert_problem(_post(client, admin), 503)
     assert problem["type"] == "urn:mosaic:problem:system-of-record-unavailable"
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Admin-Key": "wrong"}, {"X-Admin-Key": "é".encode()}])
 def test_without_the_admin_key_nothing_is_refreshed(client, app_backends, headers):
     response = _post(client, headers)
-    assert _problem(response, 401)["type"] == "urn:mosaic:problem:not-authenticated"
+    assert assert_problem(response, 401)["type"] == "urn:mosaic:problem:not-authenticated"
     assert _log(app_backends) == []
 
 

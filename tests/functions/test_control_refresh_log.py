@@ -7,6 +7,7 @@ import pytest
 
 from mosaic.ports.documents import Container
 from tests.factories import NOW
+from tests.functions.conftest import assert_problem
 
 LOG = "/api/control/refresh-log"
 _ids = itertools.count()
@@ -36,10 +37,7 @@ def _get(client, admin, **params):
 
 
 def _problem(client, admin, status, **params):
-    response = client.get(LOG, params=params, headers=admin)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return response.json()
+    return assert_problem(client.get(LOG, params=params, headers=admin), status)
 
 
 def test_the_log_is_newest_first(client, app_backends, admin):

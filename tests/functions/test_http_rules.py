@@ -4,32 +4,27 @@ import json
 
 from mosaic.domain.membership import SCHEMA_VERSION
 from mosaic.ports.documents import Container
+from tests.functions.conftest import assert_problem
 
 LOGIN = "/api/mobile/login"
 
 
-def _problem(response, status):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return response.json()
-
-
 def test_json_nested_too_deep_is_a_400(client):
-    problem = _problem(client.post(LOGIN, content=b"[" * 60000), 400)
+    problem = assert_problem(client.post(LOGIN, content=b"[" * 60000), 400)
     assert problem["errors"] == [{"field": "body", "rule": "is nested too deeply"}]
     nested = '{"program":"SIAM","activationCode":"12345","device":' + "[" * 30000 + "]" * 30000
-    _problem(client.post(LOGIN, content=(nested + "}").encode()), 400)
+    assert_problem(client.post(LOGIN, content=(nested + "}").encode()), 400)
 
 
 def test_a_body_that_is_not_utf8_is_a_400(client):
     body = json.dumps({"program": "SIAM", "activationCode": "12345"}).encode("utf-16")
-    problem = _problem(client.post(LOGIN, content=body), 400)
+    problem = assert_problem(client.post(LOGIN, content=body), 400)
     assert "UTF-8" in problem["detail"]
 
 
 def test_a_body_over_64_kib_is_a_413(client):
     body = {"program": "SIAM", "activationCode": "12345", "padding": "x" * 70_000}
-    _problem(client.post(LOGIN, json=body), 413)
+    assert_problem(client.post(LOGIN, json=body), 413)
 
 
 def test_a_stored_document_that_does_not_validate_is_not_blamed_on_the_client(client, app_backends):
@@ -43,13 +38,13 @@ def test_a_stored_document_that_does_not_validate_is_not_blamed_on_the_client(cl
     app_backends.documents.replace(Container.MEMBERSHIPS, newer, if_match=stored.etag)
 
     response = client.post(LOGIN, json=body)
-    problem = _problem(response, 503)
+    problem = assert_problem(response, 503)
     assert problem["title"] == "Service being upgraded"
     assert int(response.headers["retry-after"]) > 0
     assert "paused" not in response.text
 
 
 def test_a_body_that_is_not_json_says_why(client):
-    problem = _problem(client.post(LOGIN, content=b'{"program": "SIAM",'), 400)
+    problem = assert_problem(client.post(LOGIN, content=b'{"program": "SIAM",'), 400)
     assert problem["errors"][0]["field"] == "body"
     assert problem["errors"][0]["rule"].startswith("is not valid JSON")

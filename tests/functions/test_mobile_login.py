@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mosaic.ports.documents import Container
 from tests.factories import NOW
+from tests.functions.conftest import assert_problem
 
 LOGIN = "/api/mobile/login"
 
@@ -29,48 +30,46 @@ def test_login_with_a_device_registers_it(client, app_backends):
     assert stored.body["devices"][0]["osVersion"] == "16"
 
 
-def _problem(response, status):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["status"] == status
-    return problem
-
-
 def test_malformed_code_is_a_400_problem_naming_the_field(client):
-    problem = _problem(client.post(LOGIN, json={"program": "SIAM", "activationCode": "12a4"}), 400)
+    problem = assert_problem(
+        client.post(LOGIN, json={"program": "SIAM", "activationCode": "12a4"}), 400
+    )
     [error] = problem["errors"]
     assert error["field"] == "activationCode"
     assert "5 or 6" in error["rule"]
 
 
 def test_every_missing_field_is_named(client):
-    problem = _problem(client.post(LOGIN, json={}), 400)
+    problem = assert_problem(client.post(LOGIN, json={}), 400)
     assert sorted(e["field"] for e in problem["errors"]) == ["activationCode", "program"]
 
 
 def test_code_sent_as_a_number_is_refused_not_coerced(client):
-    problem = _problem(client.post(LOGIN, json={"program": "SIAM", "activationCode": 12345}), 400)
+    problem = assert_problem(
+        client.post(LOGIN, json={"program": "SIAM", "activationCode": 12345}), 400
+    )
     assert problem["errors"][0]["field"] == "activationCode"
 
 
 def test_device_without_id_is_refused_with_its_path(client):
     body = {"program": "SIAM", "activationCode": "12345", "device": {"platform": "ios"}}
-    problem = _problem(client.post(LOGIN, json=body), 400)
+    problem = assert_problem(client.post(LOGIN, json=body), 400)
     assert problem["errors"][0]["field"] == "device.deviceId"
 
 
 def test_body_that_is_not_json_is_a_400(client):
-    problem = _problem(client.post(LOGIN, content=b"program=SIAM"), 400)
+    problem = assert_problem(client.post(LOGIN, content=b"program=SIAM"), 400)
     assert problem["errors"][0]["field"] == "body"
 
 
 def test_json_that_is_not_an_object_is_a_400(client):
-    _problem(client.post(LOGIN, json=["SIAM", "12345"]), 400)
+    assert_problem(client.post(LOGIN, json=["SIAM", "12345"]), 400)
 
 
 def test_unknown_code_is_a_401_problem(client):
-    problem = _problem(client.post(LOGIN, json={"program": "SIAM", "activationCode": "99999"}), 401)
+    problem = assert_problem(
+        client.post(LOGIN, json={"program": "SIAM", "activationCode": "99999"}), 401
+    )
     assert problem["title"] == "Unknown activation code"
 
 
@@ -78,7 +77,7 @@ def test_repeated_failures_from_one_client_get_429_with_retry_after(client):
     for guess in ("11111", "22222", "33333"):
         client.post(LOGIN, json={"program": "SIAM", "activationCode": guess})
     response = client.post(LOGIN, json={"program": "SIAM", "activationCode": "12345"})
-    _problem(response, 429)
+    assert_problem(response, 429)
     assert 0 < int(response.headers["retry-after"]) <= 900 + 60  # the window and a bucket
 
 
@@ -130,7 +129,7 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(client):
     response = client.post(
         LOGIN, json={"program": "SIAM", "activationCode": "12345"}, headers=forged
     )
-    _problem(response, 429)
+    assert_problem(response, 429)
 
 
 def test_later_login_refresh_is_done_by_the_queue_trigger(client, app_backends):
