@@ -19,6 +19,7 @@ from mosaic.adapters.embedded.search import SqliteSearchIndex
 from mosaic.adapters.sor import schema as t
 from mosaic.adapters.sor.sql import SqlSystemOfRecord
 from mosaic.adapters.tokens import JwtSessionTokens
+from mosaic.domain.programs import first_program_document
 from mosaic.domain.records import (
     SorMembership,
     SorMembershipRecord,
@@ -28,7 +29,6 @@ from mosaic.domain.records import (
 )
 from mosaic.ports.documents import Container
 from mosaic.services.backends import Backends, LoginPolicy
-from mosaic.services.programs import first_program_document
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 SECRET = "test-secret-that-is-long-enough-for-hs256"

@@ -30,6 +30,7 @@ from mosaic.domain.program_records import (
     SorProgramCatalog,
     SorProgramStatistics,
 )
+from mosaic.domain.records import SorProgram
 
 
 def build_program(
@@ -51,11 +52,7 @@ def build_program(
     )
     texts = {kind: existing.content[kind].texts for kind in existing.content} if existing else {}
     content = {kind: _content(catalog, texts.get(kind, {})) for kind in ContentType}
-    loyalty = (
-        existing.loyalty
-        if existing
-        else LoyaltySettings(earning_minimum=Money(amount=Decimal("100.00"), currency=row.currency))
-    )
+    loyalty = existing.loyalty if existing else default_loyalty(row.currency)
     built = DigitalProgram(
         id=row.code,
         program=row.code,
@@ -68,6 +65,24 @@ def build_program(
         return built
     kept = {"policies": existing.policies, "settings": existing.settings}
     return built.model_copy(update={**(existing.model_extra or {}), **kept})
+
+
+def first_program_document(row: SorProgram, now: datetime) -> DigitalProgram:
+    """A program document before its first program refresh: what the SoR's program row says,
+    and the default settings (DESIGN section 8)."""
+    return DigitalProgram(
+        id=row.code,
+        program=row.code,
+        meta=ProgramMeta(
+            name=row.name, currency=row.currency, timezone=row.timezone, last_update=now
+        ),
+        loyalty=default_loyalty(row.currency),
+    )
+
+
+def default_loyalty(currency: str) -> LoyaltySettings:
+    """DESIGN section 8's defaults: a point per booking over 100 in the program's currency."""
+    return LoyaltySettings(earning_minimum=Money(amount=Decimal("100.00"), currency=currency))
 
 
 def _content(catalog: SorProgramCatalog, texts: dict[str, str]) -> Content:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from decimal import Decimal
 
 from pydantic import ValidationError
 
-from mosaic.domain.base import Money
 from mosaic.domain.errors import ProgramMisconfigured, ProgramNotFound, SystemOfRecordUnavailable
-from mosaic.domain.program import DigitalProgram, LoyaltySettings, ProgramMeta
-from mosaic.domain.records import SorProgram
+from mosaic.domain.program import ProgramMeta
+from mosaic.domain.programs import first_program_document
 from mosaic.ports.documents import Container, DocumentAlreadyExists
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
@@ -60,18 +57,3 @@ def ensure_program(backends: Backends, program: str) -> str:
     except DocumentAlreadyExists:
         return program_timezone(backends, program)
     return row.timezone
-
-
-def first_program_document(row: SorProgram, now: datetime) -> DigitalProgram:
-    """A program document before its first program refresh: what the SoR's program row says,
-    and the default settings (DESIGN section 8)."""
-    return DigitalProgram(
-        id=row.code,
-        program=row.code,
-        meta=ProgramMeta(
-            name=row.name, currency=row.currency, timezone=row.timezone, last_update=now
-        ),
-        loyalty=LoyaltySettings(
-            earning_minimum=Money(amount=Decimal("100.00"), currency=row.currency)
-        ),
-    )
