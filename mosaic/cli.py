@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mosaic.bootstrap import backends, secret, sor_engine
+from mosaic.bootstrap import admin_key, backends, sor_engine
 from mosaic.settings import get_settings
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def _sample(per_program: int) -> dict[str, Any]:
     for program in sample["programs"]:
         for member in program["members"]:
             member["dynamicVouchers"] = _dynamic_vouchers(program["code"], member)
-    return sample | {"adminKey": secret(settings, "admin_key")}
+    return sample | {"adminKey": admin_key()}
 
 
 def _dynamic_vouchers(program: str, member: dict[str, Any]) -> list[dict[str, Any]] | None:
