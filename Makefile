@@ -7,14 +7,26 @@ DEMO_MEMBERS ?= 2000
 HOST ?= 127.0.0.1
 PORT ?= 7071
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean postgres
+
+NODE_STAMP := node_modules/.installed
 
 $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The tests' stand-ins for Azure (Azurite, the Cosmos DB server), pinned by package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+# PostgreSQL, for the SoR contract suite on a real server: Debian's package where missing.
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| apt-get install -y postgresql || (apt-get update && apt-get install -y postgresql)
+
+install: $(STAMP) $(NODE_STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m mosaic demo seed --members $(DEMO_MEMBERS) --if-empty
@@ -25,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint $(NODE_STAMP) postgres
 	$(BIN)/pytest
 
 # wrk is the load generator (a Debian package): installed when missing, as root.
@@ -34,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mosaic .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules .mosaic .mypy_cache .ruff_cache .pytest_cache

@@ -32,6 +32,16 @@ def _rename(tmp_path, name: str) -> None:
     engine.dispose()
 
 
+def _settle(app_backends, job) -> None:
+    """Run the queued refreshes to the end. The served host polls the same queue, so either
+    it or this test takes a message: wait until none is left, visible or not."""
+    deadline = time.monotonic() + 10
+    while app_backends.queue.count(QUEUE) and time.monotonic() < deadline:
+        if not process_batch(app_backends.queue, job, CONFIG):
+            time.sleep(0.02)
+    assert app_backends.queue.count(QUEUE) == 0
+
+
 def _name(app_backends) -> str:
     body = app_backends.documents.read(Container.MEMBERSHIPS, "SIAM", NUMBER).body
     return str(body["membership"]["memberName"])
@@ -53,7 +63,7 @@ def test_an_sor_change_shows_in_the_document_after_the_update_and_not_before(
     monkeypatch.setattr(membership_update, "SAFETY_LAG", timedelta(0))  # no waiting in a test
     job = _spec("membership_refresh")
     request_refresh(app_backends, "SIAM", NUMBER, RefreshReason.MANUAL)
-    assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]
+    _settle(app_backends, job)
     before = _name(app_backends)
 
     first = client.post(UPDATE, headers=admin)
@@ -77,7 +87,7 @@ def test_an_sor_change_shows_in_the_document_after_the_update_and_not_before(
         Container.SYSTEM, "SIAM", membership_update.WATERMARK_ID
     ).body
     assert datetime.fromisoformat(stored["watermark"]) == datetime.fromisoformat(siam2["watermark"])
-    assert process_batch(app_backends.queue, job, CONFIG) == ["ok"]
+    _settle(app_backends, job)
     assert _name(app_backends) == "Ploy Changed"
 
 

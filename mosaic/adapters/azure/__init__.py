@@ -1,0 +1,1 @@
+"""The Azure adapters: Cosmos DB, Storage Queues, AI Search, the notifier webhook."""
