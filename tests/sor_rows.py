@@ -89,3 +89,45 @@ def touch_membership(
             .where(m.membership_number == number)
             .values(member_name=name, updated_at=updated_at)
         )
+
+
+def link_offer_to_packages(
+    engine: sa.Engine, offer: str, packages: list[str], updated_at: datetime
+) -> None:
+    with engine.begin() as c:
+        c.execute(
+            sa.insert(t.offer_packages),
+            [
+                {"program": "SIAM", "offer": offer, "package": p, "updated_at": updated_at}
+                for p in packages
+            ],
+        )
+
+
+def insert_device(engine: sa.Engine, number: str, device_id: str, registered_at: datetime) -> None:
+    with engine.begin() as c:
+        c.execute(
+            sa.insert(t.devices).values(
+                id=f"{number}-{device_id}",
+                program="SIAM",
+                membership_number=number,
+                device_id=device_id,
+                platform="android",
+                registered_at=registered_at,
+                updated_at=registered_at,
+            )
+        )
+
+
+def configure_program(engine: sa.Engine, section: str, body: str, updated_at: datetime) -> None:
+    """Set one section of the SIAM program's configuration (a JSON text body)."""
+    c = t.program_configuration.c
+    with engine.begin() as conn:
+        conn.execute(
+            sa.delete(t.program_configuration).where(c.program == "SIAM", c.section == section)
+        )
+        conn.execute(
+            sa.insert(t.program_configuration).values(
+                program="SIAM", section=section, body=body, updated_at=updated_at
+            )
+        )

@@ -149,4 +149,5 @@ def device_rows(rng: random.Random, net: Network, today: date, m: Member) -> lis
                 "registered_at": m.created_at + timedelta(seconds=rng.randrange(span)),
             }
         )
+        rows[-1]["updated_at"] = rows[-1]["registered_at"]
     return rows

@@ -134,9 +134,19 @@ def _agent_rows(net: Network, h: Hotel, seed: int) -> list[Row]:
     ]
 
 
-def staff_rows(seed: int) -> list[Row]:
+def staff_ident(program: str, login: str) -> str:
+    """A staff member works for one program: the key's ident is `<program>/<login>`."""
+    return f"{program}/{login}"
+
+
+def staff_rows(seed: int, program: str) -> list[Row]:
     return [
-        {"key_hash": key_hash(demo_key(seed, "staff", login)), "name": name, "role": role}
+        {
+            "key_hash": key_hash(demo_key(seed, "staff", staff_ident(program, login))),
+            "program": program,
+            "name": name,
+            "role": role,
+        }
         for login, name, role in catalog.STAFF
     ]
 

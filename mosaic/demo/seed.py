@@ -22,6 +22,7 @@ from mosaic.demo.activity import (
     voucher_rows,
 )
 from mosaic.demo.codes import MAX_MEMBERS_PER_PROGRAM, ProgramCodes
+from mosaic.demo.configuration import configuration_rows, offer_package_rows
 from mosaic.demo.engage import engage_rows
 from mosaic.demo.members import device_rows, new_member, transaction_rows
 from mosaic.demo.network import Network, Row, build_network, network_rows, offer_rows, staff_rows
@@ -91,8 +92,6 @@ def seed_demo(
         for spec in catalog.PROGRAMS:
             net = build_network(rng, spec, sizes[spec.code])
             _seed_program(conn, rng, net, seed, today, counts)
-        with conn.begin():
-            _insert(conn, {"staff": staff_rows(seed)}, counts)
     tables = dict(counts) | {t: 0 for t in schema.metadata.tables if t not in counts}
     return SeedReport(members, seed, today, tables, time.perf_counter() - started)
 
@@ -125,6 +124,9 @@ def _seed_program(
     with conn.begin():
         rows = network_rows(net, seed)
         rows["offers"] = offer_rows(rng, net, today)
+        rows["offer_packages"] = offer_package_rows(net, rows["offers"])
+        rows["program_configuration"] = configuration_rows(net.code, today)
+        rows["staff"] = staff_rows(seed, net.code)
         _insert(conn, rows | engage_rows(rng, net, today), counts)
     codes = ProgramCodes(random.Random(rng.getrandbits(64)), net.members, net.spec.card_bin)
     member_rng = random.Random(rng.getrandbits(64))

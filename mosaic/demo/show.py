@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from mosaic.adapters.sor import schema
 from mosaic.demo import catalog
 from mosaic.demo.keys import demo_key, key_hash
-from mosaic.demo.network import agent_ident
+from mosaic.demo.network import agent_ident, staff_ident
 
 Json = dict[str, Any]
 NETWORK = "network"  # the hotel of a network-wide voucher
@@ -18,7 +18,7 @@ NETWORK = "network"  # the hotel of a network-wide voucher
 
 def demo_sample(engine: sa.Engine, *, seed: int, per_program: int = 3) -> Json:
     """Per program: a few hotels, `per_program` active members with their static vouchers,
-    and POS agent keys; plus the staff keys. Keys are derived from `seed` again and checked
+    POS agent keys and the program's staff keys. Keys are derived from `seed` again and checked
     against the stored hashes (a ValueError says when the SoR was seeded with another seed)."""
     with engine.connect() as conn:
         programs = conn.execute(sa.select(schema.programs)).mappings().all()
@@ -27,7 +27,6 @@ def demo_sample(engine: sa.Engine, *, seed: int, per_program: int = 3) -> Json:
         return {
             "seed": seed,
             "programs": [_program(conn, p, seed, per_program) for p in ranked],
-            "staff": _staff(conn, seed),
         }
 
 
@@ -50,6 +49,7 @@ def _program(conn: sa.Connection, program: sa.RowMapping, seed: int, per_program
         "hotels": [_hotel(h) for h in inside[:3] + outside[:2]],
         "members": _members(conn, code, per_program),
         "posAgents": _agents(conn, seed, inside[:1] + outside[:1]),
+        "staff": _staff(conn, seed, code),
     }
 
 
@@ -128,8 +128,8 @@ def _agents(conn: sa.Connection, seed: int, hotels: Sequence[sa.RowMapping]) -> 
     ]
 
 
-def _staff(conn: sa.Connection, seed: int) -> list[Json]:
-    keys = [demo_key(seed, "staff", login) for login, _, _ in catalog.STAFF]
+def _staff(conn: sa.Connection, seed: int, program: str) -> list[Json]:
+    keys = [demo_key(seed, "staff", staff_ident(program, login)) for login, _, _ in catalog.STAFF]
     stored = _stored(conn, schema.staff, seed, keys)
     return [
         {"key": key, "name": row["name"], "role": row["role"]}

@@ -16,6 +16,7 @@ from mosaic.domain.base import Money
 from mosaic.domain.calendar import local_date
 from mosaic.domain.campaigns import dynamic_vouchers
 from mosaic.domain.codes import CodeKind
+from mosaic.domain.devices import with_sor_devices
 from mosaic.domain.membership import (
     Counters,
     DigitalMembership,
@@ -125,13 +126,13 @@ def build_membership(
         ),
     )
     if carried is None:
-        return built
+        return built.model_copy(update={"devices": with_sor_devices([], record.devices)})
     # Top-level sections this code does not know belong to whoever wrote them: keep them.
     unknown = dict(carried.model_extra or {})
     return built.model_copy(
         update={
             **unknown,
-            "devices": carried.devices,
+            "devices": with_sor_devices(carried.devices, record.devices),
             "discount_codes": carried.discount_codes,
             "invitees": carried.invitees,
             "notifications": carried.notifications,
@@ -142,23 +143,28 @@ def build_membership(
 
 
 def eligible_offers(record: SorMembershipRecord, now: datetime) -> list[SorOffer]:
-    """The offers valid on the program's business date of `now`: one that ended before
-    that day or starts after it is not listed. The SoR links offers to no package (the
-    offers table has no package column), so every package sees every valid offer."""
+    """The offers valid on the program's business date of `now` and open to the membership's
+    package: one that ended before that day or starts after it is not listed, nor one limited
+    to other packages (an offer limited to none is for every package)."""
     today = local_date(now, record.program.timezone)
-    return [o for o in record.offers if o.valid_from <= today <= o.valid_to]
+    package = record.membership.package_code
+    return [
+        o
+        for o in record.offers
+        if o.valid_from <= today <= o.valid_to and (not o.packages or package in o.packages)
+    ]
 
 
 def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> StaticVoucher:
-    """The SoR's voucher, with the redemptions made here. A redemption or un-redemption made
-    here and newer than the SoR row's last change decides the status: it is not applied to
-    the SoR yet, and must not be undone by a refresh."""
+    """The SoR's voucher, with the redemptions made here. While the SoR has not applied the
+    last redemption or un-redemption made here (an explicit state on the redemption, never a
+    comparison of clocks), that event decides the status, so a refresh cannot undo it; once
+    applied, the SoR row decides. A voucher the SoR cancelled or expired stays so."""
     status = VoucherStatus(row.status)
     redemptions = kept.redemptions if kept else []
     if redemptions and status in (VoucherStatus.AVAILABLE, VoucherStatus.REDEEMED):
         last = redemptions[-1]
-        last_event = last.unredeemed_at or last.redeemed_at
-        if last_event > row.updated_at:
+        if last.awaiting_sor:
             status = VoucherStatus.AVAILABLE if last.unredeemed_at else VoucherStatus.REDEEMED
     return StaticVoucher(
         **(kept.model_extra or {} if kept else {}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from mosaic.domain.membership import Device, DeviceDetails, DigitalMembership
+from mosaic.domain.records import SorDevice
 
 DEVICES_KEPT = 10
 """A membership keeps its most recently registered devices only, so a client logging in
@@ -26,3 +27,25 @@ def register_device(
     others = [d for d in membership.devices if d.device_id != details.device_id]
     kept = sorted(others, key=lambda d: d.registered_at)[-(DEVICES_KEPT - 1) :]
     return membership.model_copy(update={"devices": [*kept, device]})
+
+
+def with_sor_devices(devices: list[Device], known_to_sor: list[SorDevice]) -> list[Device]:
+    """The membership's devices with the ones the SoR knows (registered by the legacy app)
+    added: a device registered here as well keeps what was registered here, which is newer
+    than anything the legacy app wrote. The most recently registered DEVICES_KEPT stay."""
+    registered = {d.device_id for d in devices}
+    from_sor = [
+        Device(
+            device_id=d.device_id,
+            platform=d.platform,
+            manufacturer=d.manufacturer,
+            model=d.model,
+            os_version=d.os_version,
+            push_token=d.push_token,
+            registered_at=d.registered_at,
+        )
+        for d in known_to_sor
+        if d.device_id not in registered
+    ]
+    merged = sorted([*devices, *from_sor], key=lambda d: d.registered_at)
+    return merged[-DEVICES_KEPT:]

@@ -127,12 +127,29 @@ class MembershipTransaction(StoredModel):
 
 
 class Redemption(StoredModel):
+    """A redemption made here. For a static voucher (the SoR's), each event is also written
+    to the SoR through a queued SoR request; until the SoR has applied it, the event (not the
+    SoR row) decides the voucher's status."""
+
     idempotency_key: str
     hotel: str
     outlet: str | None = None
     redeemed_at: datetime
     unredeemed_at: datetime | None = None
     agent: str | None = None
+    sor_request: str | None = Field(default=None, description="the SoR request of the redemption")
+    sor_applied_at: datetime | None = Field(
+        default=None, description="when the SoR applied the redemption"
+    )
+    unredeem_sor_request: str | None = None
+    unredeem_sor_applied_at: datetime | None = None
+
+    @property
+    def awaiting_sor(self) -> bool:
+        """Whether the SoR has yet to apply this redemption's last event."""
+        if self.unredeemed_at is not None:
+            return self.unredeem_sor_applied_at is None
+        return self.sor_applied_at is None
 
 
 class Voucher(StoredModel):

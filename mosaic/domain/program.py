@@ -62,6 +62,7 @@ class ContentOffer(StoredModel):
     hotel: str | None = None
     valid_from: date
     valid_to: date
+    packages: list[str] = Field(default_factory=list, description="empty: every package")
 
 
 class Content(StoredModel):
@@ -122,11 +123,24 @@ class RedemptionPolicy(StoredModel):
     rules: list[PolicyRule] = Field(default_factory=list)
 
 
+class ReferralVoucher(StoredModel):
+    """The voucher an inviter receives when an invitee becomes a full member."""
+
+    title: str = "Thank you for your referral"
+    valid_days: int = Field(default=90, ge=1)
+    hotel: str | None = Field(default=None, description="None: any hotel of the network")
+
+
 class ProgramSettings(StoredModel):
-    invitee_period_days: int = 7
-    discount_code_ttl_days: int = 30
-    pin_ttl_minutes: int = 15
-    pin_max_attempts: int = 5
+    invitee_period_days: int = Field(default=7, ge=1)
+    invitation_activation_days: int = Field(
+        default=30, ge=1, description="an invitee code must first be used within this"
+    )
+    invitation_limit: int = Field(default=5, ge=0, description="open invitations per member")
+    discount_code_ttl_days: int = Field(default=30, ge=1)
+    pin_ttl_minutes: int = Field(default=15, ge=1)
+    pin_max_attempts: int = Field(default=5, ge=1)
+    referral_voucher: ReferralVoucher = Field(default_factory=ReferralVoucher)
 
 
 class Tier(StoredModel):

@@ -35,6 +35,8 @@ class SorContentOffer:
     hotel: str | None
     valid_from: date
     valid_to: date
+    packages: tuple[str, ...] = ()
+    """The packages the offer is for, in order; empty: every package."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class SorProgramCatalog:
     hotels: list[SorHotel] = field(default_factory=list)
     outlets: list[SorOutlet] = field(default_factory=list)
     offers: list[SorContentOffer] = field(default_factory=list)
+    configuration: dict[str, str] = field(default_factory=dict)
+    """The back office's configuration, as JSON text per section: `settings`, `loyalty`,
+    `policy:<voucher type>` (domain.programs reads them)."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Building a digital program from the SoR's catalog and statistics (the program refresh's
 pure part).
 
-The SoR owns the catalog (hotels, outlets, offers) and the figures; the program's texts,
-redemption policies, member-facing settings and loyalty settings have no home in the SoR yet,
-so they are the digital side's and a refresh keeps them, with every field it does not know.
+The SoR owns the catalog (hotels, outlets, offers), the figures and the configuration
+(member-facing settings, loyalty settings, redemption policies: domain.program_configuration);
+the program's texts are the digital side's, and a refresh keeps them, with every field it does
+not know.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mosaic.domain.program import (
     ProgramMeta,
     ProgramStatistics,
 )
+from mosaic.domain.program_configuration import program_configuration
 from mosaic.domain.program_records import (
     SorMonthlyFigure,
     SorProgramCatalog,
@@ -39,8 +41,9 @@ def build_program(
     existing: DigitalProgram | None,
     now: datetime,
 ) -> DigitalProgram:
-    """The program document for the SoR's catalog and figures, keeping what the digital side
-    owns from `existing`."""
+    """The program document for the SoR's catalog, configuration and figures, keeping what the
+    digital side owns from `existing`. Raises ProgramMisconfigured for a configuration
+    section that breaks its rules (the stored document then stays as it was)."""
     row = catalog.program
     meta = ProgramMeta(
         **((existing.meta.model_extra or {}) if existing else {}),
@@ -52,19 +55,22 @@ def build_program(
     )
     texts = {kind: existing.content[kind].texts for kind in existing.content} if existing else {}
     content = {kind: _content(catalog, texts.get(kind, {})) for kind in ContentType}
-    loyalty = existing.loyalty if existing else default_loyalty(row.currency)
+    configured = program_configuration(
+        catalog.configuration, existing, default_loyalty(row.currency)
+    )
     built = DigitalProgram(
         id=row.code,
         program=row.code,
         meta=meta,
         content=content,
-        loyalty=loyalty,
+        policies=configured.policies,
+        settings=configured.settings,
+        loyalty=configured.loyalty,
         statistics=_statistics(statistics),
     )
     if existing is None:
         return built
-    kept = {"policies": existing.policies, "settings": existing.settings}
-    return built.model_copy(update={**(existing.model_extra or {}), **kept})
+    return built.model_copy(update=dict(existing.model_extra or {}))
 
 
 def first_program_document(row: SorProgram, now: datetime) -> DigitalProgram:
@@ -103,6 +109,7 @@ def _content(catalog: SorProgramCatalog, texts: dict[str, str]) -> Content:
                 hotel=o.hotel,
                 valid_from=o.valid_from,
                 valid_to=o.valid_to,
+                packages=list(o.packages),
             )
             for o in catalog.offers
         ],

@@ -77,6 +77,22 @@ class SorOffer:
     valid_from: date
     valid_to: date
     updated_at: datetime | None = None
+    packages: frozenset[str] = frozenset()
+    """The packages the offer is for; empty: every package."""
+
+
+@dataclass(frozen=True)
+class SorDevice:
+    """A device the SoR knows for the membership (registered by the legacy app)."""
+
+    device_id: str
+    platform: str
+    manufacturer: str | None
+    model: str | None
+    os_version: str | None
+    push_token: str | None
+    registered_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,7 @@ class SorMembershipRecord:
     membership_transactions: list[SorMembershipTransaction] = field(default_factory=list)
     offers: list[SorOffer] = field(default_factory=list)
     campaigns: list[SorCampaign] = field(default_factory=list)
+    devices: list[SorDevice] = field(default_factory=list)
 
     @property
     def newest_change(self) -> datetime:
@@ -121,13 +138,19 @@ class SorMembershipRecord:
         deleted from the SoR leaves no time behind: the refresh still notices, because it
         compares what it built with what is stored."""
         rows: list[
-            SorStaticVoucher | SorTracking | SorReservation | SorMembershipTransaction | SorOffer
+            SorStaticVoucher
+            | SorTracking
+            | SorReservation
+            | SorMembershipTransaction
+            | SorOffer
+            | SorDevice
         ] = [
             *self.static_vouchers,
             *self.tracking,
             *self.reservations,
             *self.membership_transactions,
             *self.offers,
+            *self.devices,
         ]
         times = [self.membership.updated_at]
         times += [row.updated_at for row in rows if row.updated_at is not None]

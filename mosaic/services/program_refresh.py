@@ -63,6 +63,10 @@ def refresh_program(backends: Backends, program: str, reason: str) -> DigitalPro
     except DocumentFromNewerSchema:
         report.outcome = "newer-schema"
         raise
+    except ProgramMisconfigured as error:
+        report.outcome = "misconfigured"
+        report.details["error"] = str(error)
+        raise
     finally:
         log_refresh(backends, report)
 

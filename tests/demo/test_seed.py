@@ -160,7 +160,7 @@ def test_room_availability_covers_the_next_120_days_without_overbooking(
     assert all(0 <= r["rooms_booked"] <= r["rooms_total"] for r in rows)
 
 
-def test_keys_shown_hash_to_the_stored_agents_and_staff(engine: sa.Engine) -> None:
+def test_keys_shown_hash_to_the_stored_agents_and_staff_of_their_program(engine: sa.Engine) -> None:
     sample = demo_sample(engine, seed=SEED)
     agents = {r["key_hash"]: r for r in _rows(engine, schema.pos_agents)}
     staff = {r["key_hash"]: r for r in _rows(engine, schema.staff)}
@@ -174,8 +174,11 @@ def test_keys_shown_hash_to_the_stored_agents_and_staff(engine: sa.Engine) -> No
                 agent["hotel"],
                 agent["outlet"],
             )
-    assert {key_hash(s["key"]) for s in sample["staff"]} == set(staff)
-    assert {s["role"] for s in sample["staff"]} == {"backoffice", "reservations"}
+        for member in program["staff"]:
+            assert staff[key_hash(member["key"])]["program"] == program["code"]
+        assert {s["role"] for s in program["staff"]} == {"backoffice", "reservations"}
+    shown = {key_hash(s["key"]) for p in sample["programs"] for s in p["staff"]}
+    assert shown == set(staff)  # every staff member works for one program, and is shown
 
 
 def test_no_key_is_stored_in_plaintext(engine: sa.Engine) -> None:
@@ -227,3 +230,29 @@ def test_a_seeded_sor_is_replaced_only_when_asked(tmp_path: Path) -> None:
         seed_demo(engine, members=10, seed=SEED, today=TODAY)
     report = seed_demo(engine, members=20, seed=SEED, today=TODAY, replace=True)
     assert report.counts["memberships"] == len(_rows(engine, schema.memberships)) == 20
+
+
+def test_every_program_has_a_configuration_the_program_refresh_accepts(engine: sa.Engine) -> None:
+    from mosaic.domain.program import LoyaltySettings
+    from mosaic.domain.program_configuration import program_configuration
+
+    sections: dict[str, dict[str, str]] = {}
+    for row in _rows(engine, schema.program_configuration):
+        sections.setdefault(row["program"], {})[row["section"]] = row["body"]
+    assert set(sections) == {r["code"] for r in _rows(engine, schema.programs)}
+    for configured in sections.values():
+        loyalty = LoyaltySettings.model_validate(
+            {"earningMinimum": {"amount": 1, "currency": "THB"}}
+        )
+        parsed = program_configuration(configured, None, loyalty)
+        assert parsed.policies  # the demo sets policies of several voucher types
+
+
+def test_some_offers_are_for_one_package_and_name_real_ones(engine: sa.Engine) -> None:
+    offers = {(r["program"], r["code"]) for r in _rows(engine, schema.offers)}
+    packages = {(r["program"], r["code"]) for r in _rows(engine, schema.packages)}
+    links = _rows(engine, schema.offer_packages)
+    assert 0 < len(links) < len(offers)
+    for link in links:
+        assert (link["program"], link["offer"]) in offers
+        assert (link["program"], link["package"]) in packages

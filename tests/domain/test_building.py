@@ -58,12 +58,45 @@ def test_static_voucher_redeemed_here_stays_redeemed_until_the_sor_catches_up():
     assert again.static_vouchers[0].redemptions == [redemption]
 
 
+def test_static_voucher_redeemed_here_follows_the_sor_once_the_sor_applied_it():
+    applied = Redemption(
+        idempotency_key="k1",
+        hotel="SIAM-H01",
+        redeemed_at=NOW,
+        sor_request="r1",
+        sor_applied_at=NOW + timedelta(minutes=1),
+    )
+    first = build_membership(sor_record(), None, NOW)
+    voucher = first.static_vouchers[0].model_copy(
+        update={"status": VoucherStatus.REDEEMED, "redemptions": [applied]}
+    )
+    first = first.model_copy(update={"static_vouchers": [voucher]})
+    # The SoR row says available again (staff undid it there): the SoR decides now.
+    again = build_membership(sor_record(), first, NOW + timedelta(hours=1))
+    assert again.static_vouchers[0].status is VoucherStatus.AVAILABLE
+    assert again.static_vouchers[0].redemptions == [applied]
+
+
+def test_pending_redemption_wins_whatever_the_sor_rows_clock_says():
+    """A SoR row stamped later than the redemption (clock skew, an unrelated edit) does not
+    make a redemption the SoR has not applied look undone."""
+    pending = Redemption(idempotency_key="k1", hotel="SIAM-H01", redeemed_at=NOW)
+    first = build_membership(sor_record(), None, NOW)
+    voucher = first.static_vouchers[0].model_copy(update={"redemptions": [pending]})
+    first = first.model_copy(update={"static_vouchers": [voucher]})
+    edited_later = static_voucher(status="available", updated_at=NOW + timedelta(hours=2))
+    again = build_membership(sor_record(static_vouchers=[edited_later]), first, NOW)
+    assert again.static_vouchers[0].status is VoucherStatus.REDEEMED
+
+
 def test_sor_change_after_a_digital_redemption_decides_the_status():
     redeemed_here = Redemption(
         idempotency_key="k1",
         hotel="SIAM-H01",
         redeemed_at=NOW - timedelta(days=3),
         unredeemed_at=NOW - timedelta(days=2),
+        sor_applied_at=NOW - timedelta(days=3),
+        unredeem_sor_applied_at=NOW - timedelta(days=2),
     )
     first = build_membership(sor_record(), None, NOW)
     voucher = first.static_vouchers[0].model_copy(update={"redemptions": [redeemed_here]})
@@ -120,3 +153,41 @@ def test_offers_are_listed_on_the_days_they_are_valid_in_the_programs_timezone()
     now = datetime(2026, 11, 21, 18, 30, tzinfo=UTC)
     built = build_membership(sor_record(offers=offers), None, now)
     assert [o.code for o in built.offers] == ["TODAY", "LONG"]
+
+
+def _offer(code: str, packages: frozenset[str] = frozenset()):
+    from mosaic.domain.records import SorOffer
+
+    return SorOffer(code, code, None, date(2026, 1, 1), date(2027, 12, 31), NOW, packages)
+
+
+def test_offer_limited_to_other_packages_is_not_listed():
+    member = sor_membership(package_code="SIAM-GOLD")
+    record = sor_record(
+        membership=member,
+        offers=[
+            _offer("EVERYONE"),
+            _offer("GOLD", frozenset({"SIAM-GOLD", "SIAM-PLATINUM"})),
+            _offer("PLATINUM", frozenset({"SIAM-PLATINUM"})),
+        ],
+    )
+    assert [o.code for o in build_membership(record, None, NOW).offers] == ["EVERYONE", "GOLD"]
+
+
+def test_devices_the_sor_knows_join_the_ones_registered_here():
+    from mosaic.domain.records import SorDevice
+
+    def legacy(device_id: str, days_ago: int) -> SorDevice:
+        at = NOW - timedelta(days=days_ago)
+        return SorDevice(device_id, "android", "Samsung", "S24", "15", "tok-" + device_id, at, at)
+
+    first = build_membership(sor_record(devices=[legacy("old-phone", 30)]), None, NOW)
+    assert [d.device_id for d in first.devices] == ["old-phone"]
+    here = Device(device_id="shared", platform="ios", push_token="tok-here", registered_at=NOW)
+    first = first.model_copy(update={"devices": [*first.devices, here]})
+    record = sor_record(devices=[legacy("old-phone", 30), legacy("shared", 60)])
+    again = build_membership(record, first, NOW + timedelta(hours=1))
+    assert [(d.device_id, d.push_token) for d in again.devices] == [
+        ("old-phone", "tok-old-phone"),
+        ("shared", "tok-here"),  # registered here: what the app sent here wins
+    ]

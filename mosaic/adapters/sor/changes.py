@@ -21,10 +21,11 @@ MEMBERSHIP_TABLES = (
     t.tracking_transactions,
     t.reservations,
     t.membership_transactions,
+    t.devices,
 )
 """The tables whose rows belong to one membership (a `membership_number` column)."""
 
-PROGRAM_WIDE_TABLES = (t.offers, t.dynamic_voucher_campaigns)
+PROGRAM_WIDE_TABLES = (t.offers, t.offer_packages, t.dynamic_voucher_campaigns)
 """The tables whose rows concern every membership of the program."""
 
 

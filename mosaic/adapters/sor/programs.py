@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mosaic.adapters.sor import schema as t
+from mosaic.adapters.sor.links import read_configuration, read_offer_packages
 from mosaic.domain.program_records import (
     SorCampaign,
     SorContentOffer,
@@ -26,7 +27,8 @@ CENT = Decimal("0.01")
 
 
 def read_catalog(connection: sa.Connection, program: str, today: date) -> SorProgramCatalog | None:
-    """The program, its hotels and outlets, and the offers valid today or later."""
+    """The program, its hotels and outlets, the offers valid today or later with their
+    packages, and its configuration."""
     pr = t.programs.c
     row = connection.execute(
         sa.select(pr.name, pr.currency, pr.timezone).where(pr.code == program)
@@ -40,15 +42,25 @@ def read_catalog(connection: sa.Connection, program: str, today: date) -> SorPro
     )
     offers = connection.execute(
         sa.select(t.offers).where(f.program == program, f.valid_to >= today).order_by(f.code)
-    )
+    ).all()
+    packages = read_offer_packages(connection, program, (r.code for r in offers))
     return SorProgramCatalog(
         program=SorProgram(program, row.name, row.currency, row.timezone),
         hotels=[SorHotel(r.code, r.name, r.city, r.country, bool(r.in_network)) for r in hotels],
         outlets=[SorOutlet(r.code, r.hotel, r.name, r.cuisine) for r in outlets],
         offers=[
-            SorContentOffer(r.code, r.title, r.description, r.hotel, r.valid_from, r.valid_to)
+            SorContentOffer(
+                r.code,
+                r.title,
+                r.description,
+                r.hotel,
+                r.valid_from,
+                r.valid_to,
+                tuple(sorted(packages.get(r.code, ()))),
+            )
             for r in offers
         ],
+        configuration=read_configuration(connection, program),
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -187,6 +188,17 @@ offers = Table(
 )
 Index("ix_offers_updated", offers.c.program, offers.c.updated_at)
 
+# Which packages an offer is for; an offer with no row here is for every package.
+offer_packages = Table(
+    "offer_packages",
+    metadata,
+    _code("program", 16, primary_key=True),
+    _code("offer", primary_key=True),
+    _code("package", primary_key=True),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_offer_packages_updated", offer_packages.c.program, offer_packages.c.updated_at)
+
 room_availability = Table(
     "room_availability",
     metadata,
@@ -267,8 +279,21 @@ devices = Table(
     Column("os_version", String(16)),
     Column("push_token", String(200)),
     Column("registered_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False, default=lambda: datetime.now(UTC)),
 )
 Index("ix_devices_membership", devices.c.membership_number)
+Index("ix_devices_updated", devices.c.program, devices.c.updated_at)
+
+# A program's configuration as the back office sets it, one JSON body per section: `settings`
+# (member-facing settings), `loyalty`, `referralVoucher`, `policy:<voucher type>`.
+program_configuration = Table(
+    "program_configuration",
+    metadata,
+    _code("program", 16, primary_key=True),
+    _code("section", primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
 
 # Callers' keys, stored as SHA-256 hex digests only.
 pos_agents = Table(
@@ -285,6 +310,7 @@ staff = Table(
     "staff",
     metadata,
     Column("key_hash", String(64), primary_key=True),
+    _code("program", 16, nullable=False),
     Column("name", String(120), nullable=False),
     Column("role", String(32), nullable=False),
 )

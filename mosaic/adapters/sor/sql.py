@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mosaic.adapters.sor import changes, programs
 from mosaic.adapters.sor import schema as t
+from mosaic.adapters.sor.links import read_devices, read_offer_packages
 from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import (
     SorCampaign,
@@ -180,6 +181,7 @@ def _membership_record(
         membership_transactions=_membership_transactions(connection, membership_number),
         offers=_offers(connection, program, history_since.date()),
         campaigns=_campaigns(connection, program, history_since.date()),
+        devices=read_devices(connection, program, membership_number),
     )
 
 
@@ -250,9 +252,19 @@ def _membership_transactions(
 def _offers(connection: sa.Connection, program: str, since: date) -> list[SorOffer]:
     c = t.offers.c
     query = sa.select(t.offers).where(c.program == program, c.valid_to >= since)
+    rows = connection.execute(query.order_by(c.code)).all()
+    packages = read_offer_packages(connection, program, (r.code for r in rows))
     return [
-        SorOffer(r.code, r.title, r.hotel, r.valid_from, r.valid_to, _utc(r.updated_at))
-        for r in connection.execute(query.order_by(c.code))
+        SorOffer(
+            r.code,
+            r.title,
+            r.hotel,
+            r.valid_from,
+            r.valid_to,
+            _utc(r.updated_at),
+            packages.get(r.code, frozenset()),
+        )
+        for r in rows
     ]
 
 

@@ -1,0 +1,56 @@
+"""SoR rows that complete a membership's or a program's picture: the devices the SoR knows
+of a membership, which packages each offer is for, and the program's configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from mosaic.adapters.sor import schema as t
+from mosaic.domain.records import SorDevice
+
+
+def read_devices(connection: sa.Connection, program: str, number: str) -> list[SorDevice]:
+    d = t.devices.c
+    query = sa.select(t.devices).where(d.program == program, d.membership_number == number)
+    return [
+        SorDevice(
+            device_id=r.device_id,
+            platform=r.platform,
+            manufacturer=r.manufacturer,
+            model=r.model,
+            os_version=r.os_version,
+            push_token=r.push_token,
+            registered_at=_utc(r.registered_at),
+            updated_at=_utc(r.updated_at),
+        )
+        for r in connection.execute(query.order_by(d.registered_at, d.id))
+    ]
+
+
+def read_offer_packages(
+    connection: sa.Connection, program: str, offers: Iterable[str]
+) -> dict[str, frozenset[str]]:
+    """The packages of each offer that is limited to some; an offer absent from the answer is
+    for every package."""
+    codes = list(offers)
+    if not codes:
+        return {}
+    c = t.offer_packages.c
+    query = sa.select(c.offer, c.package).where(c.program == program, c.offer.in_(codes))
+    linked: dict[str, set[str]] = {}
+    for offer, package in connection.execute(query):
+        linked.setdefault(str(offer), set()).add(str(package))
+    return {offer: frozenset(packages) for offer, packages in linked.items()}
+
+
+def read_configuration(connection: sa.Connection, program: str) -> dict[str, str]:
+    c = t.program_configuration.c
+    query = sa.select(c.section, c.body).where(c.program == program).order_by(c.section)
+    return {str(section): str(body) for section, body in connection.execute(query)}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
