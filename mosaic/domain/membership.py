@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from mosaic.domain.base import CamelModel, Money, StoredModel
+from mosaic.domain.contacts import normal_email, normal_phone
 
 SCHEMA_VERSION = 2
 """1: the login slice; 2: status `removed`, `meta.removedAt`."""
@@ -195,6 +196,30 @@ class Invitee(StoredModel):
     converted_at: datetime | None = None
 
 
+class Invitation(StoredModel):
+    """On an invitee's membership: who invited them and how to recognise them when they buy
+    a full membership (email lower-cased, phone as its digits)."""
+
+    invited_by: str = Field(description="the inviter's membership number")
+    invitee_code: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    invited_at: datetime
+    converted_at: datetime | None = None
+    converted_to: str | None = Field(default=None, description="the full membership's number")
+
+    @field_validator("email")
+    @classmethod
+    def _comparable_email(cls, email: str | None) -> str | None:
+        return normal_email(email)
+
+    @field_validator("phone")
+    @classmethod
+    def _comparable_phone(cls, phone: str | None) -> str | None:
+        return normal_phone(phone)
+
+
 class NotificationRecord(StoredModel):
     channel: Channel
     template: str
@@ -258,6 +283,7 @@ class DigitalMembership(StoredModel):
     offers: list[Offer] = Field(default_factory=list)
     discount_codes: list[DiscountCode] = Field(default_factory=list)
     invitees: list[Invitee] = Field(default_factory=list)
+    invitation: Invitation | None = Field(default=None, description="an invitee's invitation")
     notifications: list[NotificationRecord] = Field(default_factory=list)
     pins: list[Pin] = Field(default_factory=list)
     counters: Counters

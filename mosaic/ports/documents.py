@@ -49,6 +49,8 @@ INDEXED_FIELDS: Mapping[Container, tuple[str, ...]] = MappingProxyType(
             "meta.sorVersion",
             "loyalty.nextExpiry",
             "loyalty.tier",
+            "invitation.email",
+            "invitation.phone",
         ),
         Container.REFRESH_LOG: ("key", "outcome", "started"),
         Container.SOR_REQUESTS: ("status", "nextAttemptAt", "createdAt", "membershipNumber"),

@@ -7,7 +7,7 @@ import logging
 from pydantic import ValidationError
 
 from mosaic.domain.errors import ProgramMisconfigured, ProgramNotFound, SystemOfRecordUnavailable
-from mosaic.domain.program import ProgramMeta
+from mosaic.domain.program import ProgramMeta, ProgramSettings
 from mosaic.domain.programs import first_program_document
 from mosaic.ports.documents import Container, DocumentAlreadyExists
 from mosaic.ports.sor import SorUnavailable
@@ -28,6 +28,19 @@ def program_timezone(backends: Backends, program: str) -> str:
     except ValidationError as error:
         log.error("program %s: its document's meta is unusable: %s", program, error)
         raise ProgramMisconfigured(f"program {program} has no usable timezone") from None
+
+
+def program_settings(backends: Backends, program: str) -> ProgramSettings:
+    """The program's member-facing settings from its document (defaults before its first
+    program refresh)."""
+    found = read_or_none(backends.documents, Container.PROGRAMS, program, program)
+    if found is None or "settings" not in found.body:
+        return ProgramSettings()
+    try:
+        return ProgramSettings.model_validate(found.body["settings"])
+    except ValidationError as error:
+        log.error("program %s: its document's settings are unusable: %s", program, error)
+        raise ProgramMisconfigured(f"program {program} has unusable settings") from None
 
 
 def ensure_program(backends: Backends, program: str) -> str:

@@ -38,6 +38,7 @@ from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.codes import issue_code, release_codes
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
+from mosaic.services.invitations import convert_invitation
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
 from mosaic.services.programs import ensure_program
 from mosaic.services.refresh_log import RefreshReport, log_refresh
@@ -154,6 +155,9 @@ def _refresh(
     if not decision.unchanged or mark is None or mark.search_etag != stored.etag:
         backends.search.upsert([summarize(document)])
     mark_read(backends, program, number, read_at, stored.etag)
+    converted = convert_invitation(backends, document, timezone, now)
+    if converted is not None:
+        report.details["convertedInvitation"] = converted.invitee_code
     report.outcome = "unchanged" if decision.unchanged else "refreshed"
     return document
 
