@@ -172,14 +172,16 @@ def embedded_backends(
     login_policy: LoginPolicy | None = None,
     wall_clock: FixedClock | None = None,
 ) -> Backends:
+    wall_clock = wall_clock or FixedClock(now)
     return Backends(
         documents=SqliteDocumentStore(tmp_path / "documents.sqlite"),
         queue=SqliteQueue(tmp_path / "queues.sqlite"),
         search=SqliteSearchIndex(tmp_path / "search.sqlite"),
-        sor=SqlSystemOfRecord(engine or sor_engine(tmp_path)),
+        # The SoR file's clock is this machine's: the test's wall clock.
+        sor=SqlSystemOfRecord(engine or sor_engine(tmp_path), file_clock=wall_clock),
         notifier=OutboxNotifier(tmp_path / "outbox.sqlite"),
         clock=FixedClock(now),
-        wall_clock=wall_clock or FixedClock(now),
+        wall_clock=wall_clock,
         sessions=JwtSessionTokens(SECRET),
         login_policy=login_policy or LoginPolicy(),
     )

@@ -18,7 +18,6 @@ from mosaic.functions.control import bp, parse_params, require_admin
 from mosaic.functions.http import json_response, operation, parse_body
 from mosaic.services.membership_import import (
     Period,
-    job_finished,
     last_months,
     month_period,
     read_job,
@@ -156,7 +155,8 @@ class JobAnswer(ResponseModel):
 def control_job(req: func.HttpRequest) -> func.HttpResponse:
     require_admin(req)
     target = parse_params(req.route_params, JobTarget)
-    body = read_job(backends(), target.id)
+    job = read_job(backends(), target.id)
+    body = job.body
     return json_response(
         JobAnswer(
             id=target.id,
@@ -164,10 +164,10 @@ def control_job(req: func.HttpRequest) -> func.HttpResponse:
             period=str(body["period"]),
             total=int(body["total"]),
             queued=int(body["queued"]),
-            done=int(body.get("done", 0)),
-            failed=int(body.get("failed", 0)),
-            dropped=int(body.get("dropped", 0)),
-            finished=job_finished(body),
+            done=job.done,
+            failed=job.failed,
+            dropped=job.dropped,
+            finished=job.finished,
             created_at=datetime.fromisoformat(str(body["createdAt"])),
         )
     )

@@ -36,7 +36,7 @@ def membership_refresh(msg: func.QueueMessage) -> None:
     request = MembershipRefreshRequest.model_validate_json(msg.get_body())
     outcome = _refresh(request)
     if request.job is not None and outcome is not None:
-        record_outcome(backends(), request.job, outcome)
+        record_outcome(backends(), request.job, request.program, request.membership_number, outcome)
 
 
 def _refresh(request: MembershipRefreshRequest) -> JobOutcome | None:

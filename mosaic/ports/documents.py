@@ -54,7 +54,7 @@ INDEXED_FIELDS: Mapping[Container, tuple[str, ...]] = MappingProxyType(
         ),
         Container.REFRESH_LOG: ("key", "outcome", "started"),
         Container.SOR_REQUESTS: ("status", "nextAttemptAt", "createdAt", "membershipNumber"),
-        Container.SYSTEM: ("kind",),
+        Container.SYSTEM: ("kind", "job"),
         Container.CODES: ("membershipNumber",),
     }
 )

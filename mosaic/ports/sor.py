@@ -61,6 +61,11 @@ class SystemOfRecord(Protocol):
         """The program's figures from `since`, each from one set-based query."""
         ...
 
+    def now(self) -> datetime:
+        """The SoR's own clock (aware): the time its rows' `updated_at` are stamped in, which
+        the hourly update measures its windows by, whatever this machine's clock says."""
+        ...
+
     def probe(self) -> None:
         """A real query under the probe timeout; raises SorUnavailable."""
         ...

@@ -10,16 +10,15 @@ run or by its first login anyway.
 The job document lives in the `system` container under the partition JOBS_PARTITION
 ("_jobs", which no program code can be: codes are A-Z and 0-9): a job spans programs, so no
 program's partition is its own, and one partition makes `GET /control/jobs/{id}` a point
-read. It holds `total` and `queued`, written by the run that creates it, and `done`,
-`failed` and `dropped`, which the queue trigger's instances count with atomic increments
-(record_outcome), so any number of them record at once without losing a count.
+read and three counts. It holds `total` and `queued`, written by the run that creates it.
 
-Delivery is at least once: a message redelivered after its outcome was counted but before
-it was deleted (the instance died in between, or its visibility ran out) counts twice. It
-shows as `done + failed` above `total`; the job still reads finished, and the counts stay
-progress figures, never accounting: the refresh itself is idempotent, so nothing is done
-twice that matters. A message poisoned by repeated crashes is never counted: its job stays
-unfinished, which is what an operator should see.
+Outcomes are counted exactly, although delivery is at least once: the queue trigger records
+a membership's outcome as one document per (job, membership), written by upsert, so a
+message redelivered after its outcome was recorded (the instance died before deleting it)
+writes the same document again instead of counting twice, and its last outcome is the one
+that counts. `done`, `failed` and `dropped` are counts of those documents. A message
+poisoned by repeated crashes records nothing: its job stays unfinished, which is what an
+operator should see.
 """
 
 from __future__ import annotations
@@ -31,13 +30,14 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from mosaic.domain.errors import JobNotFound, SystemOfRecordUnavailable
-from mosaic.ports.documents import Container, DocumentNotFound, JsonDocument
+from mosaic.ports.documents import Container, DocumentNotFound, JsonDocument, Where
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.refresh_requests import RefreshReason, request_refresh
 
 JOBS_PARTITION = "_jobs"
 JOB_KIND_IMPORT = "import"
+JOB_KIND_OUTCOME = "job-outcome"
 QUEUE_BATCH = 500
 """Messages queued between two updates of the job's `queued` count."""
 JOB_TTL_SECONDS = 30 * 24 * 3600
@@ -106,9 +106,6 @@ def start_import(backends: Backends, period: Period) -> ImportStarted:
             "createdAt": backends.wall_clock.now().isoformat(),
             "total": total,
             "queued": 0,
-            "done": 0,
-            "failed": 0,
-            "dropped": 0,
             "ttl": JOB_TTL_SECONDS,
         },
     )
@@ -130,30 +127,58 @@ def _count_queued(backends: Backends, job_id: str, count: int) -> None:
     backends.documents.increment(Container.SYSTEM, JOBS_PARTITION, job_id, "queued", count)
 
 
-def record_outcome(backends: Backends, job_id: str, outcome: JobOutcome) -> None:
-    """Count one message's outcome on its job: an atomic increment, safe from many instances
-    at once. A dropped request counts as done too. A job gone (expired) is left alone."""
-    fields = ["done", "dropped"] if outcome is JobOutcome.DROPPED else [outcome.value]
+def record_outcome(
+    backends: Backends, job_id: str, program: str, number: str, outcome: JobOutcome
+) -> None:
+    """Record one membership's outcome on its job: an upsert of the (job, membership)
+    document, safe from many instances at once and from redelivery. A job gone (expired)
+    is left alone."""
     try:
         backends.documents.read(Container.SYSTEM, JOBS_PARTITION, job_id)
     except DocumentNotFound:
         log.warning("job %s is gone; outcome %s not counted", job_id, outcome.value)
         return
-    for field in fields:
-        backends.documents.increment(Container.SYSTEM, JOBS_PARTITION, job_id, field)
+    backends.documents.upsert(
+        Container.SYSTEM,
+        {
+            "id": f"{job_id}:{program}:{number}",
+            "program": JOBS_PARTITION,
+            "kind": JOB_KIND_OUTCOME,
+            "job": job_id,
+            "outcome": outcome.value,
+            "ttl": JOB_TTL_SECONDS,
+        },
+    )
 
 
-def read_job(backends: Backends, job_id: str) -> JsonDocument:
-    """The job document's body; raises JobNotFound."""
+@dataclass(frozen=True)
+class JobProgress:
+    body: JsonDocument
+    done: int
+    failed: int
+    dropped: int
+
+    @property
+    def finished(self) -> bool:
+        """Everything queued, and an outcome recorded for every membership."""
+        total, queued = int(self.body["total"]), int(self.body["queued"])
+        return queued >= total and self.done + self.failed >= total
+
+
+def read_job(backends: Backends, job_id: str) -> JobProgress:
+    """The job document and its outcome counts (a dropped request counts as done too);
+    raises JobNotFound."""
     try:
         body = backends.documents.read(Container.SYSTEM, JOBS_PARTITION, job_id).body
     except DocumentNotFound:
         raise JobNotFound(f"no job {job_id}") from None
-    return body
-
-
-def job_finished(body: JsonDocument) -> bool:
-    """Everything queued, and an outcome counted for every message."""
-    total, queued = int(body["total"]), int(body["queued"])
-    settled = int(body.get("done", 0)) + int(body.get("failed", 0))
-    return queued >= total and settled >= total
+    counts = {
+        outcome: backends.documents.count(
+            Container.SYSTEM,
+            JOBS_PARTITION,
+            where=[Where("job", "=", job_id), Where("outcome", "=", outcome.value)],
+        )
+        for outcome in JobOutcome
+    }
+    dropped = counts[JobOutcome.DROPPED]
+    return JobProgress(body, counts[JobOutcome.DONE] + dropped, counts[JobOutcome.FAILED], dropped)

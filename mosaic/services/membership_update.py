@@ -7,7 +7,9 @@ refresh (reason `update`) for every membership with a changed row, then advances
 watermark to `until`. Queue first, advance after: a run that dies in between queues the same
 refreshes again next time, which the queue trigger coalesces, and never skips a row.
 
-`until` is the wall clock minus SAFETY_LAG. A row's `updated_at` is stamped when its
+`until` is the SoR's own clock minus SAFETY_LAG: windows are measured in the time the SoR
+stamps its rows in, so a skew between this machine's clock and the SoR's cannot make a run
+pass rows by. A row's `updated_at` is stamped when its
 transaction writes it, not when it commits: a transaction still open when the run queries
 commits a row whose `updated_at` is already behind the wall clock, and a window ending at
 "now" would have passed it by for good. The lag leaves such rows to the next run; it must
@@ -84,7 +86,7 @@ def update_memberships(backends: Backends) -> UpdateReport:
 
 def update_program(backends: Backends, program: str) -> ProgramUpdate:
     """One program's update; raises SorUnavailable (nothing advanced)."""
-    now = backends.wall_clock.now()
+    now = backends.sor.now()
     until = now - SAFETY_LAG
     stored = read_or_none(backends.documents, Container.SYSTEM, program, WATERMARK_ID)
     since = _watermark(stored) if stored is not None else now - FIRST_RUN_LOOKBACK

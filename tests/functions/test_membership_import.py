@@ -162,3 +162,21 @@ def test_without_the_admin_key_nothing_is_imported_or_shown(client, app_backends
     assert app_backends.queue.count(QUEUE) == 0
     job_id = client.post(IMPORT, headers=admin, json={"months": 12}).json()["jobId"]
     assert_problem(client.get(f"/api/control/jobs/{job_id}"), 401)
+
+
+def test_a_message_delivered_twice_is_counted_once(app_backends, sor):
+    """The instance died after counting and before deleting the message: the queue hands
+    the same message out again. (No served host here: nothing else takes the messages.)"""
+    from azure.functions.queue import QueueMessage
+
+    from mosaic.functions.jobs import membership_refresh
+    from mosaic.services.membership_import import month_period, read_job, start_import
+
+    job = start_import(app_backends, month_period(2026, 10))
+    [first, *_] = app_backends.queue.peek(QUEUE)
+    for delivery in (1, 2):
+        message = QueueMessage(id=first.id, body=first.body.encode(), dequeue_count=delivery)
+        membership_refresh(message)
+
+    progress = read_job(app_backends, job.job_id)
+    assert (progress.done, progress.failed, progress.finished) == (1, 0, False)

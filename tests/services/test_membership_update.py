@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from mosaic.adapters.clock import FixedClock
+from mosaic.adapters.sor.sql import SqlSystemOfRecord
 from mosaic.ports.documents import Container
 from mosaic.services.membership_update import (
     FIRST_RUN_LOOKBACK,
@@ -89,9 +90,9 @@ def test_an_offer_change_queues_every_digital_membership(tmp_path, engine):
 class _Meeting:
     """A SoR whose change reads wait for each other: both runs read the watermark first."""
 
-    def __init__(self, sor, parties: int, first_writer_until) -> None:
+    def __init__(self, sor, barrier: threading.Barrier, first_writer_until) -> None:
         self._sor = sor
-        self._barrier = threading.Barrier(parties, timeout=10)
+        self._barrier = barrier
         self._first = first_writer_until
 
     def __getattr__(self, name):
@@ -115,8 +116,15 @@ def test_two_runs_at_once_lose_no_row_and_the_watermark_only_moves_forward(
     touch_membership(engine, "SIAM-0000001", NOW + timedelta(minutes=10))  # the late run's
     touch_membership(engine, "SIAM-0000002", NOW + timedelta(minutes=1))  # both runs see it
     first = (late if later_writes_first else early).now() - SAFETY_LAG
-    sor = _Meeting(base.sor, 2, first)
-    runs = [replace(base, sor=sor, wall_clock=clock) for clock in (early, late)]
+    barrier = threading.Barrier(2, timeout=10)
+    runs = [
+        replace(
+            base,
+            sor=_Meeting(SqlSystemOfRecord(engine, file_clock=clock), barrier, first),
+            wall_clock=clock,
+        )
+        for clock in (early, late)
+    ]
     reports = []
     threads = [
         threading.Thread(target=lambda b=b: reports.append(update_memberships(b))) for b in runs
@@ -134,3 +142,22 @@ def test_two_runs_at_once_lose_no_row_and_the_watermark_only_moves_forward(
     early_until = early.now() - SAFETY_LAG
     # The early run, losing to the late one, found a later watermark and left it there.
     assert by_until == {final: final, early_until: final if later_writes_first else early_until}
+
+
+def test_windows_follow_the_sor_clock_when_this_machine_runs_ahead(tmp_path, engine):
+    """This machine's clock is an hour ahead of the SoR's: a row the SoR stamps after a run
+    is still found by the next one, as the windows are read in the SoR's time."""
+    sor_clock = FixedClock(NOW)
+    ahead = FixedClock(NOW + timedelta(hours=1))
+    backends = replace(
+        embedded_backends(tmp_path, engine=engine, wall_clock=ahead),
+        sor=SqlSystemOfRecord(engine, file_clock=sor_clock),
+    )
+    update_memberships(backends)
+    assert _queued(backends) == []
+
+    touch_membership(engine, "SIAM-0000001", NOW + timedelta(seconds=1))
+    sor_clock.advance(timedelta(minutes=1))
+    update_memberships(backends)
+
+    assert _queued(backends) == ["SIAM-0000001"]

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from mosaic.adapters.clock import SystemClock
 from mosaic.adapters.sor import changes, programs
 from mosaic.adapters.sor import schema as t
 from mosaic.adapters.sor.links import read_devices, read_offer_packages
@@ -26,6 +27,7 @@ from mosaic.domain.records import (
     SorStaticVoucher,
     SorTracking,
 )
+from mosaic.ports.clock import Clock
 from mosaic.ports.sor import SorChanges, SorUnavailable
 
 CENT = Decimal("0.01")
@@ -55,8 +57,19 @@ Another dialect keeps its default."""
 
 
 class SqlSystemOfRecord:
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, file_clock: Clock | None = None) -> None:
+        """`file_clock` is the clock of a SoR in a SQLite file, which has none of its own
+        but this machine's (tests pass a fixed one)."""
         self._engine = engine
+        self._file_clock = file_clock or SystemClock()
+
+    def now(self) -> datetime:
+        """The SoR's own clock, in which its rows' `updated_at` are stamped."""
+        if self._engine.dialect.name == "sqlite":
+            return self._file_clock.now()
+        with _answers(), self._engine.connect() as connection:
+            value = connection.execute(sa.select(sa.func.current_timestamp())).scalar_one()
+        return _utc(value)
 
     def _rows(self, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
         with _answers(), self._engine.connect() as connection:
