@@ -46,3 +46,12 @@ def history_start(now: datetime, timezone: str) -> datetime:
     """Start of the 12-month history a digital membership keeps: local midnight of the same
     local date 12 months before `now`."""
     return start_of_day(add_months(local_date(now, timezone), -12), timezone)
+
+
+def month_starts(since: date, months: int, timezone: str) -> list[tuple[str, datetime]]:
+    """The program's calendar months from the one holding `since`: each as its label
+    (`2026-03`) and the instant it starts (local midnight of its first day), `months` + 1 of
+    them, so the last one is where the others end."""
+    first = since.replace(day=1)
+    starts = [add_months(first, n) for n in range(months + 1)]
+    return [(f"{day.year:04d}-{day.month:02d}", start_of_day(day, timezone)) for day in starts]

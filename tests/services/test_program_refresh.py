@@ -222,3 +222,28 @@ def test_the_timer_queues_one_refresh_per_program(tmp_path, engine):
     backends = embedded_backends(tmp_path, engine=engine)
     assert request_program_refreshes(backends, "scheduled") == ["LUMA", "SIAM"]
     assert backends.queue.count(PROGRAM_REFRESH_QUEUE) == 2
+
+
+def test_months_of_the_figures_are_the_programs_months(tmp_path, engine):
+    """01:00 on 1 November in Bangkok is still 31 October in UTC: it counts in November."""
+    late_evening = datetime(2026, 10, 31, 18, 0, tzinfo=UTC)
+    with engine.begin() as c:
+        c.execute(
+            sa.insert(t.tracking_transactions).values(
+                id="EDGE",
+                program="SIAM",
+                membership_number="SIAM-0000001",
+                hotel="SIAM-H02",
+                outlet="SIAM-H02-O1",
+                amount=Decimal("10.00"),
+                currency="THB",
+                at=late_evening,
+                updated_at=late_evening,
+            )
+        )
+    backends = embedded_backends(tmp_path, engine=engine)
+
+    program = refresh_program(backends, "SIAM", "manual")
+
+    edge = [f for f in program.statistics.tracking_per_hotel if f.subject == "SIAM-H02"]
+    assert [(f.month, f.count) for f in edge] == [("2026-11", 1)]

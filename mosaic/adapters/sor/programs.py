@@ -4,14 +4,16 @@ never one per membership), in portable SQLAlchemy Core."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
 
 from mosaic.adapters.sor import schema as t
 from mosaic.adapters.sor.links import read_configuration, read_offer_packages
+from mosaic.domain.calendar import month_starts, start_of_day
 from mosaic.domain.program_records import (
     SorCampaign,
     SorContentOffer,
@@ -64,22 +66,32 @@ def read_catalog(connection: sa.Connection, program: str, today: date) -> SorPro
     )
 
 
+STATISTICS_MONTHS = 14
+"""Months a figure may fall in from `since`: the 12 of the window, the current one, a spare."""
+
+
 def read_statistics(connection: sa.Connection, program: str, since: date) -> SorProgramStatistics:
-    """The program's figures from `since` (months by the UTC calendar of the stored times)."""
-    start = datetime.combine(since, time.min, UTC)
+    """The program's figures from the start of `since` in the program's timezone, by the
+    months of the program's calendar (an evening sale in Bangkok on the last day of a month
+    counts in that month, not in the next UTC one)."""
+    pr = t.programs.c
+    timezone = connection.execute(sa.select(pr.timezone).where(pr.code == program)).scalar()
+    months = month_starts(since, STATISTICS_MONTHS, str(timezone or "UTC"))
+    start = start_of_day(since, str(timezone or "UTC")).astimezone(UTC)
     tr, sv = t.tracking_transactions.c, t.static_vouchers.c
     tracking = (tr.program == program, tr.at >= start)
     return SorProgramStatistics(
-        tracking_per_hotel=_monthly(connection, tr.hotel, tr.at, tr.amount, tracking),
-        tracking_per_outlet=_monthly(connection, tr.outlet, tr.at, tr.amount, tracking),
+        tracking_per_hotel=_monthly(connection, months, tr.hotel, tr.at, tr.amount, tracking),
+        tracking_per_outlet=_monthly(connection, months, tr.outlet, tr.at, tr.amount, tracking),
         voucher_redemptions_per_hotel=_monthly(
             connection,
+            months,
             sv.redeemed_hotel,
             sv.redeemed_at,
             None,
             (sv.program == program, sv.redeemed_at >= start, sv.redeemed_hotel.is_not(None)),
         ),
-        sales_per_package=_sales(connection, program, start),
+        sales_per_package=_sales(connection, months, program, start),
         campaigns=_campaigns(connection, program),
         devices_by_platform=_devices(connection, program),
     )
@@ -87,38 +99,44 @@ def read_statistics(connection: sa.Connection, program: str, since: date) -> Sor
 
 def _monthly(
     connection: sa.Connection,
+    months: list[tuple[str, datetime]],
     subject: sa.ColumnElement[Any],
     at: sa.ColumnElement[Any],
     amount: sa.ColumnElement[Any] | None,
     conditions: Sequence[sa.ColumnElement[bool]],
     joined: Any = None,
 ) -> list[SorMonthlyFigure]:
-    year, month = sa.extract("year", at).label("y"), sa.extract("month", at).label("m")
-    columns: list[Any] = [subject.label("subject"), year, month, sa.func.count().label("n")]
+    """Counts (and sums) per subject and month: one grouped query, the month of each row told
+    by a CASE over the months' start instants (portable SQL, right across DST changes)."""
+    ends = [(label, end.astimezone(UTC)) for (label, _), (_, end) in pairwise(months)]
+    month = sa.case(*((at < end, label) for label, end in ends), else_=None).label("month")
+    columns: list[Any] = [subject.label("subject"), month, sa.func.count().label("n")]
     if amount is not None:
         columns.append(sa.func.sum(amount).label("amount"))
     query = sa.select(*columns)
     if joined is not None:
         query = query.select_from(joined)
-    query = query.where(*conditions).group_by(subject, year, month).order_by(year, month, subject)
+    query = query.where(*conditions, at < ends[-1][1]).group_by(subject, month)
     return [
         SorMonthlyFigure(
-            month=f"{int(r.y):04d}-{int(r.m):02d}",
+            month=str(r.month),
             subject=str(r.subject),
             count=int(r.n),
             amount=Decimal(r.amount).quantize(CENT) if amount is not None else None,
         )
-        for r in connection.execute(query)
+        for r in connection.execute(query.order_by(month, subject))
     ]
 
 
-def _sales(connection: sa.Connection, program: str, start: datetime) -> list[SorMonthlyFigure]:
+def _sales(
+    connection: sa.Connection, months: list[tuple[str, datetime]], program: str, start: datetime
+) -> list[SorMonthlyFigure]:
     mt, m = t.membership_transactions.c, t.memberships.c
     joined = t.membership_transactions.join(
         t.memberships, m.membership_number == mt.membership_number
     )
     conditions = (mt.program == program, mt.kind == "purchase", mt.at >= start)
-    return _monthly(connection, m.package, mt.at, mt.amount, conditions, joined)
+    return _monthly(connection, months, m.package, mt.at, mt.amount, conditions, joined)
 
 
 def _campaigns(connection: sa.Connection, program: str) -> list[SorCampaign]:
