@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     cosmos_key: SecretStr | None = None
     cosmos_database: str = "mosaic"
     storage_connection: SecretStr | None = Field(default=None, alias="AzureWebJobsStorage")
+    # The Functions host's identity-based (Entra ID) connection for the same storage account:
+    # its queue triggers and the queue adapter then read the same queues.
+    storage_queue_service_uri: str | None = Field(
+        default=None, alias="AzureWebJobsStorage__queueServiceUri"
+    )
+    storage_account_name: str | None = Field(default=None, alias="AzureWebJobsStorage__accountName")
     search_endpoint: str | None = None
     search_key: SecretStr | None = None
     search_index: str = "memberships"
@@ -67,6 +73,15 @@ class Settings(BaseSettings):
     def frozen_now(self) -> datetime | None:
         """MOSAIC_NOW is honoured by the embedded backend only."""
         return self.now if self.backend == "embedded" else None
+
+    def storage_queue_url(self) -> str | None:
+        """The queue service URL for an Entra ID credential, as the Functions host finds it:
+        `AzureWebJobsStorage__queueServiceUri`, else from `AzureWebJobsStorage__accountName`."""
+        if self.storage_queue_service_uri:
+            return self.storage_queue_service_uri
+        if self.storage_account_name:
+            return f"https://{self.storage_account_name}.queue.core.windows.net"
+        return None
 
     def resolved_sor_url(self) -> str:
         return self.sor_url or f"sqlite:///{(self.data_dir / 'sor.sqlite').resolve()}"

@@ -7,6 +7,7 @@ binaries (Debian's `postgresql` package). Each starts once per session, on first
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import socket
@@ -15,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +79,8 @@ def _node_tool(tool: str) -> Path:
     return path
 
 
-def _spawn(name: str, command: list[str], port: int) -> Server:
-    workdir = Path(tempfile.mkdtemp(prefix=f"mosaic-{name}-"))
+def _spawn(name: str, command: list[str], port: int, workdir: Path | None = None) -> Server:
+    workdir = workdir or Path(tempfile.mkdtemp(prefix=f"mosaic-{name}-"))
     log = workdir / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -110,6 +112,66 @@ def azurite_connection_string(server: Server) -> str:
         f"AccountKey={AZURITE_KEY};"
         f"QueueEndpoint=http://127.0.0.1:{server.port}/devstoreaccount1;"
     )
+
+
+def start_azurite_entra() -> Server:
+    """Azurite over HTTPS taking Entra ID bearer tokens as well as keys. `--oauth basic` checks a
+    token's audience, issuer and lifetime, not its signature; the self-signed certificate for
+    127.0.0.1 is `azurite_certificate(server)`, for the client to trust."""
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="mosaic-azurite-entra-"))
+    certificate, key = _self_signed_certificate(workdir)
+    command = [
+        str(_node_tool("azurite-queue")),
+        *("--queueHost", "127.0.0.1", "--queuePort", str(port)),
+        *("--cert", str(certificate), "--key", str(key), "--oauth", "basic"),
+        *("--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent"),
+    ]
+    return _spawn("azurite-entra", command, port, workdir)
+
+
+def azurite_account_url(server: Server) -> str:
+    return f"https://127.0.0.1:{server.port}/devstoreaccount1"
+
+
+def azurite_certificate(server: Server) -> Path:
+    assert server.workdir is not None
+    return server.workdir / "certificate.pem"
+
+
+def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    certificate_path, key_path = directory / "certificate.pem", directory / "key.pem"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate_path, key_path
 
 
 def start_cosmos() -> Server:
@@ -185,6 +247,9 @@ class Servers:
 
     def azurite(self) -> Server:
         return self.get("azurite", start_azurite)
+
+    def azurite_entra(self) -> Server:
+        return self.get("azurite-entra", start_azurite_entra)
 
     def cosmos(self) -> Server:
         return self.get("cosmos", start_cosmos)

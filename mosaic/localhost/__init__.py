@@ -10,8 +10,9 @@ from __future__ import annotations
 from mosaic.localhost.app import LocalHost
 from mosaic.localhost.discovery import ALL_METHODS, FunctionSpec, TriggerKind, registered_functions
 from mosaic.localhost.hostconfig import HostConfig, load_host_config
-from mosaic.localhost.queues import poison_queue_name, process_batch
+from mosaic.localhost.queues import process_batch
 from mosaic.localhost.server import build_asgi_app, build_server, serve, serving_in_thread
+from mosaic.ports.queue import poison_queue_name
 
 __all__ = [
     "ALL_METHODS",

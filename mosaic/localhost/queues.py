@@ -29,7 +29,7 @@ from mosaic.localhost.discovery import FunctionSpec
 from mosaic.localhost.hostconfig import HostConfig
 from mosaic.localhost.invoke import FunctionTimedOut, call_blocking, invocations
 from mosaic.localhost.renewal import KeptHidden
-from mosaic.ports.queue import MessageLost, MessageQueue, QueuedMessage
+from mosaic.ports.queue import MessageLost, MessageQueue, QueuedMessage, poison_queue_name
 
 logger = logging.getLogger("mosaic.host")
 
@@ -38,10 +38,6 @@ PROCESSING_VISIBILITY_SECONDS = 10 * 60
 """How long a received message is hidden at a time while its batch is processed (Azure's
 10 minutes), extended every half of it."""
 FIRST_POLL_DELAY = 0.1
-
-
-def poison_queue_name(queue: str) -> str:
-    return f"{queue}-poison"
 
 
 def process_batch(

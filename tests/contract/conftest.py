@@ -2,7 +2,8 @@
 
 Each `open_*` fixture is a factory: every call opens one more client on the same backend (for
 SQLite, the same file), as the local host and the CLI do from two processes. Document stores
-take the test's `clock`, which a test advances to see documents expire.
+take the test's `clock`, which a test advances to see documents expire. Queues take the
+session's `servers` (Azurite, started on first use); a test's own names keep it apart there.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 
+from mosaic.adapters.azure.storage_queue import StorageQueue
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
 from mosaic.adapters.embedded.queue import SqliteQueue
@@ -23,6 +25,7 @@ from mosaic.ports.documents import DocumentStore
 from mosaic.ports.notifier import Notifier
 from mosaic.ports.queue import MessageQueue
 from mosaic.ports.search import SearchIndex
+from tests.servers import Servers, azurite_connection_string
 
 
 class Closable(Protocol):
@@ -48,8 +51,11 @@ class Clock:
 DOCUMENT_STORES: dict[str, Callable[[Path, Clock], Closable]] = {
     "sqlite": lambda directory, clock: SqliteDocumentStore(directory / "documents.db", clock),
 }
-QUEUES: dict[str, Callable[[Path], Closable]] = {
-    "sqlite": lambda directory: SqliteQueue(directory / "queues.db"),
+QUEUES: dict[str, Callable[[Path, Servers], Closable]] = {
+    "sqlite": lambda directory, servers: SqliteQueue(directory / "queues.db"),
+    "azurite": lambda directory, servers: StorageQueue.from_connection_string(
+        azurite_connection_string(servers.azurite())
+    ),
 }
 SEARCH_INDEXES: dict[str, Callable[[Path], Closable]] = {
     "sqlite": lambda directory: SqliteSearchIndex(directory / "search.db"),
@@ -90,8 +96,11 @@ def store(open_store: Callable[[], DocumentStore]) -> DocumentStore:
 
 
 @pytest.fixture(params=sorted(QUEUES))
-def open_queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Closable]]:
-    yield from _opener(QUEUES[request.param], tmp_path)
+def open_queue(
+    request: pytest.FixtureRequest, tmp_path: Path, servers: Servers
+) -> Iterator[Callable[[], Closable]]:
+    build = QUEUES[request.param]
+    yield from _opener(lambda directory: build(directory, servers), tmp_path)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mosaic.ports.queue import MessageLost, MessageQueue
+from mosaic.ports.queue import MAX_BODY_BYTES, MessageLost, MessageQueue
 
 # Real seconds, so the same tests hold against Azurite; the sleeps are kept few.
 PAST_ONE_SECOND = 1.2
@@ -212,3 +212,21 @@ def test_extending_by_zero_makes_a_message_visible_at_once(
     assert [m.id for m in queue.receive(queue_name, max_messages=1, visibility_timeout=30)] == [
         message.id
     ]
+
+
+def test_a_body_up_to_the_size_limit_travels_whole(queue: MessageQueue, queue_name: str) -> None:
+    body = "é" * (MAX_BODY_BYTES // 2)  # two bytes each in UTF-8: exactly the limit
+
+    queue.send(queue_name, body)
+
+    (message,) = queue.receive(queue_name, max_messages=1, visibility_timeout=30)
+    assert message.body == body
+
+
+def test_a_body_over_the_size_limit_is_refused_naming_the_limit(
+    queue: MessageQueue, queue_name: str
+) -> None:
+    with pytest.raises(ValueError, match="49,152 bytes"):
+        queue.send(queue_name, "é" * (MAX_BODY_BYTES // 2) + "x")
+
+    assert queue.count(queue_name) == 0

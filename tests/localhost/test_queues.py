@@ -1,4 +1,8 @@
-"""Queue functions get host.json queue semantics: delete on success, retries, poison queue."""
+"""Queue functions get host.json queue semantics: delete on success, retries, poison queue.
+
+Each test runs on the embedded queue and on the Azure Storage Queue adapter against Azurite,
+on queues of its own (Azurite's are shared by the whole session).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,20 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import azure.functions as func
 import pytest
 
+from mosaic.adapters.azure.storage_queue import StorageQueue
 from mosaic.adapters.embedded.queue import SqliteQueue
-from mosaic.localhost import build_asgi_app, load_host_config, process_batch, registered_functions
+from mosaic.localhost import LocalHost, load_host_config, process_batch, registered_functions
 from mosaic.localhost.discovery import FunctionSpec
+from mosaic.ports.queue import MessageQueue, poison_queue_name
+from tests.servers import Servers, azurite_connection_string
 
 app = func.FunctionApp()
 handled: list[dict[str, object]] = []
@@ -56,13 +65,23 @@ CONFIG = load_host_config(
 
 
 class Clock:
-    """The queue's time source, moved by hand so visibility timeouts pass without sleeping."""
+    """The embedded queue's time source: real time, moved forward by hand, so a visibility
+    timeout passes there without sleeping."""
 
     def __init__(self) -> None:
-        self.now = time.time()
+        self.offset = 0.0
 
     def __call__(self) -> float:
-        return self.now
+        return time.time() + self.offset
+
+
+Queue = SqliteQueue | StorageQueue
+QUEUES: dict[str, Callable[[Path, Clock, Servers], Queue]] = {
+    "sqlite": lambda directory, clock, servers: SqliteQueue(directory / "q.db", time_source=clock),
+    "azurite": lambda directory, clock, servers: StorageQueue.from_connection_string(
+        azurite_connection_string(servers.azurite())
+    ),
+}
 
 
 @pytest.fixture
@@ -70,11 +89,65 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(params=sorted(QUEUES))
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def queue(tmp_path: Path, clock: Clock) -> Iterator[SqliteQueue]:
-    sqlite_queue = SqliteQueue(tmp_path / "queues.db", time_source=clock)
-    yield sqlite_queue
-    sqlite_queue.close()
+def open_queue(
+    backend: str, tmp_path: Path, clock: Clock, servers: Servers
+) -> Iterator[Callable[[], Queue]]:
+    """Clients of one queue backend, as two hosts polling the same queues have."""
+    opened: list[Queue] = []
+
+    def open_one() -> Queue:
+        opened.append(QUEUES[backend](tmp_path, clock, servers))
+        return opened[-1]
+
+    yield open_one
+    for queue in opened:
+        queue.close()
+
+
+@pytest.fixture
+def queue(open_queue: Callable[[], Queue]) -> MessageQueue:
+    return open_queue()
+
+
+@pytest.fixture
+def elapse(backend: str, clock: Clock) -> Callable[[float], None]:
+    """Lets seconds pass for the queue: the embedded queue's clock jumps, Azurite's are slept."""
+
+    def elapse(seconds: float) -> None:
+        if backend == "sqlite":
+            clock.offset += seconds
+        else:
+            time.sleep(seconds)
+
+    return elapse
+
+
+class OwnQueues:
+    """This test's queue names, and the app's functions polling them."""
+
+    def __init__(self) -> None:
+        self._suffix = uuid.uuid4().hex[:12]
+
+    def __call__(self, queue: str) -> str:
+        return f"{queue}-{self._suffix}"
+
+    def poison(self, queue: str) -> str:
+        return poison_queue_name(self(queue))
+
+    def spec(self, name: str) -> FunctionSpec:
+        found = next(spec for spec in registered_functions(app) if spec.name == name)
+        return replace(found, queue_name=self(str(found.queue_name)))
+
+
+@pytest.fixture
+def own() -> OwnQueues:
+    return OwnQueues()
 
 
 @pytest.fixture(autouse=True)
@@ -83,140 +156,137 @@ def _forget_calls() -> None:
     attempts.clear()
     slow_runs.clear()
     slow_started.clear()
+    unstick.clear()
 
 
-def _spec(name: str) -> FunctionSpec:
-    return next(spec for spec in registered_functions(app) if spec.name == name)
+def test_a_handled_message_is_deleted(queue: MessageQueue, own: OwnQueues) -> None:
+    message_id = queue.send(own("orders"), json.dumps({"order": 1}))
 
-
-def test_a_handled_message_is_deleted(queue: SqliteQueue) -> None:
-    message_id = queue.send("orders", json.dumps({"order": 1}))
-
-    outcomes = process_batch(queue, _spec("handle_order"), CONFIG)
+    outcomes = process_batch(queue, own.spec("handle_order"), CONFIG)
 
     assert outcomes == ["ok"]
     assert handled == [{"body": {"order": 1}, "dequeueCount": 1, "id": message_id}]
-    assert queue.count("orders") == 0
+    assert queue.count(own("orders")) == 0
 
 
 def test_a_failing_message_is_retried_max_dequeue_count_times_then_poisoned(
-    queue: SqliteQueue,
+    queue: MessageQueue, own: OwnQueues
 ) -> None:
-    queue.send("doomed", "payload")
-    spec = _spec("always_fails")
+    queue.send(own("doomed"), "payload")
+    spec = own.spec("always_fails")
 
     outcomes = [outcome for _ in range(5) for outcome in process_batch(queue, spec, CONFIG)]
 
     assert attempts == [1, 2, 3]
     assert outcomes == ["error", "error", "poison"]
-    assert queue.count("doomed") == 0
-    assert [message.body for message in queue.peek("doomed-poison")] == ["payload"]
+    assert queue.count(own("doomed")) == 0
+    assert [message.body for message in queue.peek(own.poison("doomed"))] == ["payload"]
 
 
 def test_a_failed_message_waits_out_the_visibility_timeout(
-    queue: SqliteQueue, clock: Clock
+    queue: MessageQueue, own: OwnQueues, elapse: Callable[[float], None]
 ) -> None:
-    config = load_host_config({"extensions": {"queues": {"visibilityTimeout": "00:00:30"}}})
-    queue.send("doomed", "payload")
-    spec = _spec("always_fails")
+    config = load_host_config({"extensions": {"queues": {"visibilityTimeout": "00:00:01"}}})
+    queue.send(own("doomed"), "payload")
+    spec = own.spec("always_fails")
 
     assert process_batch(queue, spec, config) == ["error"]
     assert process_batch(queue, spec, config) == []
-    clock.now += 31
+    elapse(1.2)
     assert process_batch(queue, spec, config) == ["error"]
     assert attempts == [1, 2]
 
 
 def test_a_message_dequeued_too_often_is_poisoned_without_running_the_function(
-    queue: SqliteQueue, clock: Clock
+    queue: MessageQueue, own: OwnQueues
 ) -> None:
-    queue.send("orders", json.dumps({"order": 2}))
-    for _ in range(CONFIG.max_dequeue_count):  # the host died while processing it, each time
-        queue.receive("orders", max_messages=1, visibility_timeout=60)
-        clock.now += 61
+    queue.send(own("orders"), json.dumps({"order": 2}))
+    for _ in range(CONFIG.max_dequeue_count):  # taken, and back unfinished: a host died on it
+        (taken,) = queue.receive(own("orders"), max_messages=1, visibility_timeout=60)
+        queue.release(own("orders"), taken, visibility_timeout=0)
 
-    outcomes = process_batch(queue, _spec("handle_order"), CONFIG)
+    outcomes = process_batch(queue, own.spec("handle_order"), CONFIG)
 
     assert outcomes == ["poison"]
     assert handled == []
-    assert queue.count("orders") == 0
-    assert [m.body for m in queue.peek("orders-poison")] == [json.dumps({"order": 2})]
+    assert queue.count(own("orders")) == 0
+    assert [m.body for m in queue.peek(own.poison("orders"))] == [json.dumps({"order": 2})]
 
 
 def test_each_message_logs_one_debug_line(
-    queue: SqliteQueue, caplog: pytest.LogCaptureFixture
+    queue: MessageQueue, own: OwnQueues, caplog: pytest.LogCaptureFixture
 ) -> None:
-    queue.send("orders", "{}")
-    queue.send("doomed", "x")
+    queue.send(own("orders"), "{}")
+    queue.send(own("doomed"), "x")
 
     with caplog.at_level(logging.DEBUG, logger="mosaic.host"):
-        process_batch(queue, _spec("handle_order"), CONFIG)
-        process_batch(queue, _spec("always_fails"), CONFIG)
+        process_batch(queue, own.spec("handle_order"), CONFIG)
+        process_batch(queue, own.spec("always_fails"), CONFIG)
 
     lines = [r.getMessage() for r in caplog.records if r.name == "mosaic.host" and not r.exc_info]
     assert any(line.startswith("handle_order queue ok ") and line.endswith("ms") for line in lines)
     assert any(line.startswith("always_fails queue error ") for line in lines)
 
 
-def test_the_host_polls_queues_while_it_runs(tmp_path: Path) -> None:
-    sqlite_queue = SqliteQueue(tmp_path / "queues.db")
-    asgi = build_asgi_app(app, queue=sqlite_queue, host_json={}, timers=False)
+def test_the_host_polls_queues_while_it_runs(queue: MessageQueue, own: OwnQueues) -> None:
+    host = LocalHost(
+        [own.spec("handle_order")],
+        load_host_config({}),
+        queue=queue,
+        documents=None,
+        timers=False,
+        queues=True,
+    )
 
     async def run() -> None:
-        async with asgi.running():
+        async with host.running():
             await asyncio.sleep(0.2)  # the poller has found the queue empty and backs off
-            sqlite_queue.send("orders", json.dumps({"order": 3}))
+            queue.send(own("orders"), json.dumps({"order": 3}))
             deadline = time.monotonic() + 3
             while not handled and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
 
-    try:
-        asyncio.run(run())
-        assert [call["body"] for call in handled] == [{"order": 3}]
-        assert sqlite_queue.count("orders") == 0
-    finally:
-        sqlite_queue.close()
+    asyncio.run(run())
+
+    assert [call["body"] for call in handled] == [{"order": 3}]
+    assert queue.count(own("orders")) == 0
 
 
 def test_a_message_stays_hidden_while_its_function_outlives_the_processing_visibility(
-    tmp_path: Path,
+    open_queue: Callable[[], MessageQueue], own: OwnQueues
 ) -> None:
     """Received for 1 s at a time and renewed every half of it: a second consumer polling
-    the same queue file meanwhile never gets the message the function is working on."""
-    host_side, other_side = SqliteQueue(tmp_path / "q.db"), SqliteQueue(tmp_path / "q.db")
-    host_side.send("slow-jobs", "long")
+    the same queue meanwhile never gets the message the function is working on."""
+    host_side, other_side = open_queue(), open_queue()
+    host_side.send(own("slow-jobs"), "long")
     seen_by_other: list[str] = []
     outcomes: list[str] = []
     worker = threading.Thread(
         target=lambda: outcomes.extend(
-            process_batch(host_side, _spec("slow_job"), CONFIG, processing_visibility=1)
+            process_batch(host_side, own.spec("slow_job"), CONFIG, processing_visibility=1)
         )
     )
-    try:
-        worker.start()
-        assert slow_started.wait(10), "the slow job never started"
-        while worker.is_alive():
-            taken = other_side.receive("slow-jobs", max_messages=1, visibility_timeout=30)
-            seen_by_other += [message.body for message in taken]
-            time.sleep(0.1)
-        worker.join()
-    finally:
-        host_side.close()
-        other_side.close()
+    worker.start()
+    assert slow_started.wait(10), "the slow job never started"
+    while worker.is_alive():
+        taken = other_side.receive(own("slow-jobs"), max_messages=1, visibility_timeout=30)
+        seen_by_other += [message.body for message in taken]
+        time.sleep(0.1)
+    worker.join()
 
     assert (outcomes, slow_runs) == (["ok"], ["long"])
     assert seen_by_other == []
-    assert outcomes == ["ok"]
+    assert other_side.count(own("slow-jobs")) == 0
 
 
 def test_a_function_running_past_function_timeout_counts_as_a_failure(
-    queue: SqliteQueue,
+    queue: MessageQueue, own: OwnQueues
 ) -> None:
     config = load_host_config(
         {"functionTimeout": "00:00:00.2", "extensions": {"queues": {"maxDequeueCount": 2}}}
     )
-    queue.send("stuck-jobs", "job")
-    spec = _spec("stuck_job")
+    queue.send(own("stuck-jobs"), "job")
+    spec = own.spec("stuck_job")
 
     try:
         first = process_batch(queue, spec, config)
@@ -225,4 +295,4 @@ def test_a_function_running_past_function_timeout_counts_as_a_failure(
         unstick.set()
 
     assert (first, second) == (["error"], ["poison"])
-    assert [message.body for message in queue.peek("stuck-jobs-poison")] == ["job"]
+    assert [message.body for message in queue.peek(own.poison("stuck-jobs"))] == ["job"]

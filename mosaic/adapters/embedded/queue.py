@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -11,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from mosaic.adapters.embedded.sqlite import SqliteDatabase
-from mosaic.ports.queue import MessageLost, QueuedMessage
+from mosaic.ports.queue import (
+    MAX_BATCH,
+    SEVEN_DAYS,
+    MessageLost,
+    QueuedMessage,
+    check_body,
+    check_queue_name,
+    check_range,
+)
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS messages (
@@ -26,10 +33,6 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at)",
 )
-# Azure's rules: 3-63 characters, lowercase letters, digits and single inner hyphens.
-_QUEUE_NAME = re.compile(r"(?=.{3,63}\Z)[a-z0-9]+(?:-[a-z0-9]+)*")
-_SEVEN_DAYS = 7 * 24 * 3600
-_MAX_BATCH = 32
 _COLUMNS = "id, body, dequeue_count, pop_receipt, inserted_at"
 
 
@@ -42,8 +45,9 @@ class SqliteQueue:
         self._db.close()
 
     def send(self, queue: str, body: str, *, delay_seconds: int = 0) -> str:
-        _check_name(queue)
-        _check_range("delay_seconds", delay_seconds, 0, _SEVEN_DAYS)
+        check_queue_name(queue)
+        check_range("delay_seconds", delay_seconds, 0, SEVEN_DAYS)
+        check_body(body)
         id, now = str(uuid.uuid4()), self._now()
         with self._db.connect() as connection:
             connection.execute(
@@ -56,9 +60,9 @@ class SqliteQueue:
     def receive(
         self, queue: str, *, max_messages: int, visibility_timeout: int
     ) -> list[QueuedMessage]:
-        _check_name(queue)
-        _check_range("max_messages", max_messages, 1, _MAX_BATCH)
-        _check_range("visibility_timeout", visibility_timeout, 1, _SEVEN_DAYS)
+        check_queue_name(queue)
+        check_range("max_messages", max_messages, 1, MAX_BATCH)
+        check_range("visibility_timeout", visibility_timeout, 1, SEVEN_DAYS)
         now = self._now()
         with self._db.transaction() as connection:
             ids = [
@@ -80,7 +84,7 @@ class SqliteQueue:
         return claimed
 
     def delete(self, queue: str, message: QueuedMessage) -> None:
-        _check_name(queue)
+        check_queue_name(queue)
         with self._db.connect() as connection:
             deleted = connection.execute(
                 "DELETE FROM messages WHERE queue = ? AND id = ? AND pop_receipt = ?",
@@ -100,8 +104,8 @@ class SqliteQueue:
     def _hide(self, queue: str, message: QueuedMessage, visibility_timeout: int) -> QueuedMessage:
         """Visible again `visibility_timeout` s from now, with a new pop receipt (the old one
         is spent), as Azure's Update Message does."""
-        _check_name(queue)
-        _check_range("visibility_timeout", visibility_timeout, 0, _SEVEN_DAYS)
+        check_queue_name(queue)
+        check_range("visibility_timeout", visibility_timeout, 0, SEVEN_DAYS)
         with self._db.connect() as connection:
             rows = connection.execute(
                 f"UPDATE messages SET visible_at = ?, pop_receipt = ? "
@@ -119,7 +123,7 @@ class SqliteQueue:
         return _message(rows[0])
 
     def count(self, queue: str) -> int:
-        _check_name(queue)
+        check_queue_name(queue)
         with self._db.connect() as connection:
             row = connection.execute(
                 "SELECT COUNT(*) FROM messages WHERE queue = ?", (queue,)
@@ -127,8 +131,8 @@ class SqliteQueue:
         return int(row[0])
 
     def peek(self, queue: str, *, max_messages: int = 32) -> list[QueuedMessage]:
-        _check_name(queue)
-        _check_range("max_messages", max_messages, 1, _MAX_BATCH)
+        check_queue_name(queue)
+        check_range("max_messages", max_messages, 1, MAX_BATCH)
         with self._db.connect() as connection:
             rows = connection.execute(
                 f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ? "
@@ -148,15 +152,3 @@ def _message(row: tuple[Any, ...]) -> QueuedMessage:
         pop_receipt=pop_receipt,
         inserted_at=datetime.fromtimestamp(inserted_at, UTC),
     )
-
-
-def _check_name(queue: str) -> None:
-    if not _QUEUE_NAME.fullmatch(queue):
-        raise ValueError(
-            f"invalid queue name {queue!r}: 3-63 lowercase letters, digits and single hyphens"
-        )
-
-
-def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, not {value}")
