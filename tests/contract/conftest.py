@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 
+from mosaic.adapters.azure.webhook_notifier import WebhookNotifier
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
 from mosaic.adapters.embedded.queue import SqliteQueue
@@ -23,6 +24,7 @@ from mosaic.ports.documents import DocumentStore
 from mosaic.ports.notifier import Notifier
 from mosaic.ports.queue import MessageQueue
 from mosaic.ports.search import SearchIndex
+from tests.webhook_receiver import SECRET, shared_receiver, stop_shared_receiver
 
 
 class Closable(Protocol):
@@ -56,6 +58,8 @@ SEARCH_INDEXES: dict[str, Callable[[Path], Closable]] = {
 }
 NOTIFIERS: dict[str, Callable[[Path], Closable]] = {
     "sqlite": lambda directory: OutboxNotifier(directory / "outbox.db"),
+    # A local provider endpoint that checks signatures and dedupes by Idempotency-Key.
+    "webhook": lambda directory: WebhookNotifier(shared_receiver().url, SECRET),
 }
 
 
@@ -69,6 +73,12 @@ def _opener(build: Callable[[Path], T], directory: Path) -> Iterator[Callable[[]
     yield open_one
     for adapter in opened:
         adapter.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_webhook_receiver() -> Iterator[None]:
+    yield
+    stop_shared_receiver()
 
 
 @pytest.fixture
