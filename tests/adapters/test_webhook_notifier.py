@@ -56,6 +56,21 @@ def reminder(key: str | None = "expiry:M0001:2026-01", program: str = "P1") -> N
     )
 
 
+def expected_signature(timestamp: str, body: bytes) -> str:
+    """The documented scheme, computed here independently of the adapter."""
+    mac = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def signed_headers(body: bytes, age_seconds: int = 0) -> dict[str, str]:
+    timestamp = str(int(time.time()) - age_seconds)
+    return {
+        "Idempotency-Key": "k1",
+        "X-Mosaic-Timestamp": timestamp,
+        "X-Mosaic-Signature": expected_signature(timestamp, body),
+    }
+
+
 def test_request_is_signed_over_timestamp_and_body(
     notifier: WebhookNotifier, receiver: WebhookReceiver
 ) -> None:
@@ -63,8 +78,7 @@ def test_request_is_signed_over_timestamp_and_body(
 
     (request,) = receiver.received
     timestamp = request.headers["X-Mosaic-Timestamp"]
-    expected = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256)
-    assert request.headers["X-Mosaic-Signature"] == f"sha256={expected.hexdigest()}"
+    assert request.headers["X-Mosaic-Signature"] == expected_signature(timestamp, request.body)
     assert abs(int(timestamp) - time.time()) < 60
     assert request.status == 200
 
@@ -207,15 +221,9 @@ def test_wrong_secret_is_refused_by_the_receiver_without_retry(
 
 
 def test_receiver_refuses_a_tampered_body(receiver: WebhookReceiver) -> None:
-    timestamp = str(int(time.time()))
     signed = b'{"program":"P1","to":"somchai@example.com"}'
     sent = b'{"program":"P1","to":"attacker@example.com"}'
-    mac = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + signed, hashlib.sha256)
-    headers = {
-        "Idempotency-Key": "k1",
-        "X-Mosaic-Timestamp": timestamp,
-        "X-Mosaic-Signature": f"sha256={mac.hexdigest()}",
-    }
+    headers = signed_headers(signed)
 
     tampered = httpx.post(receiver.url, content=sent, headers=headers)
     genuine = httpx.post(receiver.url, content=signed, headers=headers)
@@ -226,16 +234,11 @@ def test_receiver_refuses_a_tampered_body(receiver: WebhookReceiver) -> None:
 
 
 def test_receiver_refuses_a_replayed_old_request(receiver: WebhookReceiver) -> None:
-    stale = str(int(time.time()) - 3600)
     body = b'{"program":"P1"}'
-    mac = hmac.new(SECRET.encode(), f"{stale}.".encode() + body, hashlib.sha256)
-    headers = {
-        "Idempotency-Key": "k1",
-        "X-Mosaic-Timestamp": stale,
-        "X-Mosaic-Signature": f"sha256={mac.hexdigest()}",
-    }
 
-    assert httpx.post(receiver.url, content=body, headers=headers).status_code == 401
+    replayed = httpx.post(receiver.url, content=body, headers=signed_headers(body, 3600))
+
+    assert replayed.status_code == 401
 
 
 def test_answer_without_a_delivery_id_fails_clearly(
