@@ -16,7 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MOSAIC_", extra="ignore")
+    # An empty app setting means "not set", as in local.settings.example.json: never an empty
+    # secret, never a parse error for an unset instant.
+    model_config = SettingsConfigDict(env_prefix="MOSAIC_", extra="ignore", env_ignore_empty=True)
 
     backend: Literal["embedded", "azure"] = "embedded"
     data_dir: Path = Path(".mosaic")
@@ -57,12 +59,18 @@ class Settings(BaseSettings):
     cosmos_key: SecretStr | None = None
     cosmos_database: str = "mosaic"
     storage_connection: SecretStr | None = Field(default=None, alias="AzureWebJobsStorage")
-    # The Functions host's identity-based (Entra ID) connection for the same storage account:
-    # its queue triggers and the queue adapter then read the same queues.
     storage_queue_service_uri: str | None = Field(
-        default=None, alias="AzureWebJobsStorage__queueServiceUri"
+        default=None,
+        alias="AzureWebJobsStorage__queueServiceUri",
+        description="queues through Entra ID (managed identity) when AzureWebJobsStorage, a "
+        "connection string, is not set: the setting the Functions host's identity-based "
+        "storage connection reads too (https://<account>.queue.core.windows.net/)",
     )
-    storage_account_name: str | None = Field(default=None, alias="AzureWebJobsStorage__accountName")
+    storage_account_name: str | None = Field(
+        default=None,
+        alias="AzureWebJobsStorage__accountName",
+        description="the account, when its queue service URI is not given (Entra ID)",
+    )
     search_endpoint: str | None = None
     search_key: SecretStr | None = None
     search_index: str = "memberships"

@@ -19,8 +19,28 @@ class Notification:
     idempotency_key: str | None = None
 
 
+class NotificationFailed(Exception):
+    """The provider did not take the notification."""
+
+
+class NotificationRefused(NotificationFailed):
+    """The provider refused the notification itself (bad address, template, signature...):
+    sending it again unchanged will be refused again."""
+
+
+class NotifierUnavailable(NotificationFailed):
+    """The provider could not be reached or kept failing: the same notification, with the
+    same idempotency_key, may be sent again later (after `retry_after` seconds when known)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Notifier(Protocol):
     def send(self, notification: Notification) -> str:
         """Hand the notification to the provider; returns its delivery id. Sending the same
-        idempotency_key twice delivers once and returns the first id."""
+        idempotency_key twice (within one program) delivers once and returns the first id;
+        notifications without a key are each delivered. Raises NotificationRefused or
+        NotifierUnavailable."""
         ...

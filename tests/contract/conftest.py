@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 import pytest
 
 from mosaic.adapters.azure.storage_queue import StorageQueue
+from mosaic.adapters.azure.webhook_notifier import WebhookNotifier
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
 from mosaic.adapters.embedded.queue import SqliteQueue
@@ -26,6 +27,7 @@ from mosaic.ports.notifier import Notifier
 from mosaic.ports.queue import MessageQueue
 from mosaic.ports.search import SearchIndex
 from tests.servers import Servers, azurite_connection_string
+from tests.webhook_receiver import SECRET, shared_receiver, stop_shared_receiver
 
 
 class Closable(Protocol):
@@ -62,6 +64,8 @@ SEARCH_INDEXES: dict[str, Callable[[Path], Closable]] = {
 }
 NOTIFIERS: dict[str, Callable[[Path], Closable]] = {
     "sqlite": lambda directory: OutboxNotifier(directory / "outbox.db"),
+    # A local provider endpoint that checks signatures and dedupes by Idempotency-Key.
+    "webhook": lambda directory: WebhookNotifier(shared_receiver().url, SECRET),
 }
 
 
@@ -75,6 +79,12 @@ def _opener(build: Callable[[Path], T], directory: Path) -> Iterator[Callable[[]
     yield open_one
     for adapter in opened:
         adapter.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_webhook_receiver() -> Iterator[None]:
+    yield
+    stop_shared_receiver()
 
 
 @pytest.fixture
