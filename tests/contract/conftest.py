@@ -7,6 +7,7 @@ take the test's `clock`, which a test advances to see documents expire.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,7 +15,9 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pytest
+from azure.core.credentials import AzureKeyCredential
 
+from mosaic.adapters.azure.search import AzureSearchIndex
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
 from mosaic.adapters.embedded.queue import SqliteQueue
@@ -23,6 +26,7 @@ from mosaic.ports.documents import DocumentStore
 from mosaic.ports.notifier import Notifier
 from mosaic.ports.queue import MessageQueue
 from mosaic.ports.search import SearchIndex
+from tests.servers import Servers
 
 
 class Closable(Protocol):
@@ -51,8 +55,18 @@ DOCUMENT_STORES: dict[str, Callable[[Path, Clock], Closable]] = {
 QUEUES: dict[str, Callable[[Path], Closable]] = {
     "sqlite": lambda directory: SqliteQueue(directory / "queues.db"),
 }
-SEARCH_INDEXES: dict[str, Callable[[Path], Closable]] = {
-    "sqlite": lambda directory: SqliteSearchIndex(directory / "search.db"),
+
+
+def _azure_search(directory: Path, servers: Servers) -> AzureSearchIndex:
+    """One index per test (named after its directory) on the session's stand-in."""
+    standin = servers.search()
+    name = "contract-" + hashlib.sha256(str(directory).encode()).hexdigest()[:24]
+    return AzureSearchIndex(standin.endpoint, AzureKeyCredential(standin.key), name)
+
+
+SEARCH_INDEXES: dict[str, Callable[[Path, Servers], Closable]] = {
+    "sqlite": lambda directory, servers: SqliteSearchIndex(directory / "search.db"),
+    "azure-search": _azure_search,
 }
 NOTIFIERS: dict[str, Callable[[Path], Closable]] = {
     "sqlite": lambda directory: OutboxNotifier(directory / "outbox.db"),
@@ -100,8 +114,11 @@ def queue(open_queue: Callable[[], MessageQueue]) -> MessageQueue:
 
 
 @pytest.fixture(params=sorted(SEARCH_INDEXES))
-def open_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Closable]]:
-    yield from _opener(SEARCH_INDEXES[request.param], tmp_path)
+def open_index(
+    request: pytest.FixtureRequest, tmp_path: Path, servers: Servers
+) -> Iterator[Callable[[], Closable]]:
+    build = SEARCH_INDEXES[request.param]
+    yield from _opener(lambda directory: build(directory, servers), tmp_path)
 
 
 @pytest.fixture
