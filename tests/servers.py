@@ -2,7 +2,8 @@
 
 Azurite (Storage queues) and the Cosmos DB wire-protocol server come from the project's own
 package.json/package-lock.json (`make install` runs `npm ci`); PostgreSQL from the machine's
-binaries (Debian's `postgresql` package). Each starts once per session, on first use.
+binaries (Debian's `postgresql` package); Azure AI Search, which has no emulator, is a stand-in
+served in this process (tests/search_standin). Each starts once per session, on first use.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from tests.search_standin import SearchStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -239,6 +242,7 @@ class Servers:
 
     def __init__(self) -> None:
         self._started: dict[str, Server] = {}
+        self._search: SearchStandIn | None = None
 
     def get(self, name: str, start: Callable[[], Server]) -> Server:
         if name not in self._started:
@@ -257,7 +261,15 @@ class Servers:
     def postgres(self) -> Server:
         return self.get("postgres", start_postgres)
 
+    def search(self) -> SearchStandIn:
+        if self._search is None:
+            self._search = SearchStandIn()
+        return self._search
+
     def stop_all(self) -> None:
         for server in self._started.values():
             server.stop()
         self._started.clear()
+        if self._search is not None:
+            self._search.stop()
+            self._search = None

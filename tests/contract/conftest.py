@@ -8,6 +8,7 @@ session's `servers` (Azurite, started on first use); a test's own names keep it 
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +16,9 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pytest
+from azure.core.credentials import AzureKeyCredential
 
+from mosaic.adapters.azure.search import AzureSearchIndex
 from mosaic.adapters.azure.storage_queue import StorageQueue
 from mosaic.adapters.azure.webhook_notifier import WebhookNotifier
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
@@ -59,8 +62,18 @@ QUEUES: dict[str, Callable[[Path, Servers], Closable]] = {
         azurite_connection_string(servers.azurite())
     ),
 }
-SEARCH_INDEXES: dict[str, Callable[[Path], Closable]] = {
-    "sqlite": lambda directory: SqliteSearchIndex(directory / "search.db"),
+
+
+def _azure_search(directory: Path, servers: Servers) -> AzureSearchIndex:
+    """One index per test (named after its directory) on the session's stand-in."""
+    standin = servers.search()
+    name = "contract-" + hashlib.sha256(str(directory).encode()).hexdigest()[:24]
+    return AzureSearchIndex(standin.endpoint, AzureKeyCredential(standin.key), name)
+
+
+SEARCH_INDEXES: dict[str, Callable[[Path, Servers], Closable]] = {
+    "sqlite": lambda directory, servers: SqliteSearchIndex(directory / "search.db"),
+    "azure-search": _azure_search,
 }
 NOTIFIERS: dict[str, Callable[[Path], Closable]] = {
     "sqlite": lambda directory: OutboxNotifier(directory / "outbox.db"),
@@ -119,8 +132,11 @@ def queue(open_queue: Callable[[], MessageQueue]) -> MessageQueue:
 
 
 @pytest.fixture(params=sorted(SEARCH_INDEXES))
-def open_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Closable]]:
-    yield from _opener(SEARCH_INDEXES[request.param], tmp_path)
+def open_index(
+    request: pytest.FixtureRequest, tmp_path: Path, servers: Servers
+) -> Iterator[Callable[[], Closable]]:
+    build = SEARCH_INDEXES[request.param]
+    yield from _opener(lambda directory: build(directory, servers), tmp_path)
 
 
 @pytest.fixture

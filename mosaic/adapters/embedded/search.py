@@ -1,4 +1,8 @@
-"""Membership search on SQLite FTS5: word prefixes over the contact fields, exact filters."""
+"""Membership search on SQLite FTS5: word prefixes over the contact fields, exact filters.
+
+FTS5 stores the words `mosaic.domain.member_search` finds, not the raw fields, so a query
+matches here exactly as it does on Azure AI Search.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from mosaic.adapters.embedded.sqlite import SqliteDatabase
+from mosaic.domain.member_search import summary_words, words
 from mosaic.domain.membership import MembershipSummary
-from mosaic.ports.search import FACETS, FILTERABLE, SearchPage
+from mosaic.ports.search import FACETS, NO_TIER, SearchPage, check_search
 
+_WORDS_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS summary_words USING fts5(
+    words, tokenize = "unicode61 remove_diacritics 0"
+)"""
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS summaries (
         rowid INTEGER PRIMARY KEY,
@@ -26,17 +34,13 @@ _SCHEMA = (
         UNIQUE (program, membership_number)
     )""",
     "CREATE INDEX IF NOT EXISTS summaries_by_name ON summaries (program, sort_name)",
-    """CREATE VIRTUAL TABLE IF NOT EXISTS summaries_text USING fts5(
-        member_name, email, phone, card_number, membership_number, digits,
-        tokenize = "unicode61 remove_diacritics 2"
-    )""",
+    _WORDS_TABLE,
 )
-_MAX_PAGE_SIZE = 1000
 
 
 class SqliteSearchIndex:
     def __init__(self, path: Path) -> None:
-        self._db = SqliteDatabase(path, _SCHEMA)
+        self._db = SqliteDatabase(path, _SCHEMA, migrate=_index_words)
 
     def close(self) -> None:
         self._db.close()
@@ -52,7 +56,7 @@ class SqliteSearchIndex:
                 "DELETE FROM summaries WHERE program = ? AND membership_number = ? RETURNING rowid",
                 (program, membership_number),
             ).fetchall():
-                connection.execute("DELETE FROM summaries_text WHERE rowid = ?", (rowid,))
+                connection.execute("DELETE FROM summary_words WHERE rowid = ?", (rowid,))
 
     def search(
         self,
@@ -63,8 +67,7 @@ class SqliteSearchIndex:
         page: int = 1,
         page_size: int = 20,
     ) -> SearchPage:
-        if page < 1 or not 1 <= page_size <= _MAX_PAGE_SIZE:
-            raise ValueError(f"page must be >= 1 and page_size 1-{_MAX_PAGE_SIZE}")
+        skipped = check_search(filters or {}, page, page_size)
         where, parameters = _where(program, text, filters or {})
         with self._db.connect() as connection:
             (total,) = connection.execute(
@@ -73,11 +76,11 @@ class SqliteSearchIndex:
             rows = connection.execute(
                 f"SELECT body FROM summaries WHERE {where} "
                 "ORDER BY sort_name, membership_number LIMIT ? OFFSET ?",
-                [*parameters, page_size, (page - 1) * page_size],
+                [*parameters, page_size, skipped],
             ).fetchall()
             facets = {
                 facet: {
-                    str(value if value is not None else "none"): count
+                    str(value if value is not None else NO_TIER): count
                     for value, count in connection.execute(
                         f"SELECT {facet}, COUNT(*) FROM summaries WHERE {where} "
                         f"GROUP BY {facet} ORDER BY COUNT(*) DESC, {facet}",
@@ -111,50 +114,44 @@ def _upsert(connection: sqlite3.Connection, summary: MembershipSummary) -> None:
             body,
         ),
     ).fetchone()
-    # Digits alone as well, so "0812345678" finds "081-234-5678"; the activation code too.
-    numbers = (summary.phone, summary.card_number, summary.activation_code)
-    digits = " ".join(_digits(value) for value in numbers)
-    connection.execute("DELETE FROM summaries_text WHERE rowid = ?", (rowid,))
+    _write_words(connection, rowid, summary)
+
+
+def _write_words(connection: sqlite3.Connection, rowid: int, summary: MembershipSummary) -> None:
+    connection.execute("DELETE FROM summary_words WHERE rowid = ?", (rowid,))
     connection.execute(
-        "INSERT INTO summaries_text (rowid, member_name, email, phone, card_number, "
-        "membership_number, digits) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            rowid,
-            summary.member_name,
-            summary.email,
-            summary.phone,
-            summary.card_number,
-            summary.membership_number,
-            digits,
-        ),
+        "INSERT INTO summary_words (rowid, words) VALUES (?, ?)",
+        (rowid, " ".join(summary_words(summary))),
     )
+
+
+def _index_words(connection: sqlite3.Connection) -> None:
+    """A file written before `summary_words` indexed the raw fields: index their words."""
+    if not connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'summaries_text'"
+    ).fetchone():
+        return
+    connection.execute("DROP TABLE summaries_text")
+    connection.execute(_WORDS_TABLE)
+    for rowid, body in connection.execute("SELECT rowid, body FROM summaries").fetchall():
+        _write_words(connection, rowid, MembershipSummary.model_validate(json.loads(body)))
 
 
 def _where(program: str, text: str | None, filters: Mapping[str, str]) -> tuple[str, list[Any]]:
     conditions, parameters = ["program = ?"], [program]
     match = _match_expression(text or "")
     if match is not None:
-        conditions.append(
-            "rowid IN (SELECT rowid FROM summaries_text WHERE summaries_text MATCH ?)"
-        )
+        conditions.append("rowid IN (SELECT rowid FROM summary_words WHERE summary_words MATCH ?)")
         parameters.append(match)
     for key, value in filters.items():
-        if key not in FILTERABLE:
-            raise ValueError(f"cannot filter on {key!r}; filterable: {', '.join(FILTERABLE)}")
-        conditions.append(f"{key} = ?")
-        parameters.append(value)
+        conditions.append("COALESCE(tier, ?) = ?" if key == "tier" else f"{key} = ?")
+        parameters.extend([NO_TIER, value] if key == "tier" else [value])
     return " AND ".join(conditions), parameters
 
 
 def _match_expression(text: str) -> str | None:
     """Every word as a quoted prefix, all required: user text is never FTS5 syntax."""
-    # FTS5 reads its query as a C string: a NUL would cut it inside a quoted word.
-    printable = "".join(char if char.isprintable() else " " for char in text)
-    words = [word for word in printable.split() if any(char.isalnum() for char in word)]
-    if not words:
+    found = words(text)
+    if not found:
         return None
-    return " AND ".join('"' + word.replace('"', '""') + '"*' for word in words)
-
-
-def _digits(value: str | None) -> str:
-    return "".join(char for char in value or "" if char.isdigit())
+    return " AND ".join(f'"{word}"*' for word in found)
