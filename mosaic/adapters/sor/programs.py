@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mosaic.adapters.sor import schema as t
+from mosaic.adapters.sor.types import utc_wall_time
 from mosaic.domain.program_records import (
     SorCampaign,
     SorContentOffer,
@@ -81,7 +82,8 @@ def _monthly(
     conditions: Sequence[sa.ColumnElement[bool]],
     joined: Any = None,
 ) -> list[SorMonthlyFigure]:
-    year, month = sa.extract("year", at).label("y"), sa.extract("month", at).label("m")
+    wall = utc_wall_time(at)
+    year, month = sa.extract("year", wall).label("y"), sa.extract("month", wall).label("m")
     columns: list[Any] = [subject.label("subject"), year, month, sa.func.count().label("n")]
     if amount is not None:
         columns.append(sa.func.sum(amount).label("amount"))
