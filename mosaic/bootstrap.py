@@ -62,15 +62,22 @@ def secret(settings: Settings, name: str) -> str:
 
 
 def sor_engine(settings: Settings) -> sa.Engine:
+    """The SoR's engine on any SQLAlchemy URL: a server is reached under the probe timeout, and
+    a pooled connection is checked before use, so one the server or a firewall dropped while
+    idle is replaced rather than reported as an outage."""
     url = sa.make_url(settings.resolved_sor_url())
     timeout = settings.sor_probe_timeout_seconds
-    if url.get_backend_name() == "sqlite":
+    backend = url.get_backend_name()
+    if backend == "sqlite":
         if url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         return sa.create_engine(url, connect_args={"timeout": timeout})
-    if url.get_backend_name() == "postgresql":
-        return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": timeout})
-    return sa.create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, float] = {}
+    if backend == "postgresql":
+        connect_args["connect_timeout"] = max(1, int(timeout))  # whole seconds
+    if backend == "oracle":
+        connect_args["tcp_connect_timeout"] = timeout  # python-oracledb's default: 20 s
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def build_backends(settings: Settings) -> Backends:

@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="demo data").add_subparsers(
         dest="action", required=True
     )
-    seed = demo.add_parser("seed", help="fill the embedded system of record")
+    seed = demo.add_parser("seed", help="fill the system of record (MOSAIC_SOR_URL)")
     seed.add_argument("--members", type=int, default=2000)
     seed.add_argument("--seed", type=int, default=None, help="default: MOSAIC_DEMO_SEED")
     seed.add_argument("--if-empty", action="store_true", help="do nothing when already seeded")

@@ -92,23 +92,32 @@ def sor_record(**overrides: Any) -> SorMembershipRecord:
 def sor_engine(tmp_path: Path) -> sa.Engine:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'sor.sqlite'}")
     t.metadata.create_all(engine)
+    insert_program(engine)
+    return engine
+
+
+def insert_program(
+    engine: sa.Engine,
+    code: str = "SIAM",
+    name: str = "Siam Signature",
+    timezone: str = "Asia/Bangkok",
+    currency: str = "THB",
+) -> None:
+    """A program and its Gold package (`<code>-GOLD`)."""
     with engine.begin() as c:
         c.execute(
-            sa.insert(t.programs).values(
-                code="SIAM", name="Siam Signature", currency="THB", timezone="Asia/Bangkok"
-            )
+            sa.insert(t.programs).values(code=code, name=name, currency=currency, timezone=timezone)
         )
         c.execute(
             sa.insert(t.packages).values(
-                code="SIAM-GOLD",
-                program="SIAM",
+                code=f"{code}-GOLD",
+                program=code,
                 name="Gold",
                 price=Decimal("25000"),
-                currency="THB",
+                currency=currency,
                 months=12,
             )
         )
-    return engine
 
 
 def insert_member(engine: sa.Engine, record: SorMembershipRecord | None = None) -> SorMembership:

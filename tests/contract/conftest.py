@@ -4,6 +4,8 @@ Each `open_*` fixture is a factory: every call opens one more client on the same
 SQLite, the same file), as the local host and the CLI do from two processes. Document stores
 take the test's `clock`, which a test advances to see documents expire. Queues take the
 session's `servers` (Azurite, started on first use); a test's own names keep it apart there.
+The system of record is one engine, built as the app builds it, on an SoR database of each kind
+(tables, no rows).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pytest
+import sqlalchemy as sa
 from azure.core.credentials import AzureKeyCredential
 
 from mosaic.adapters.azure.search import AzureSearchIndex
@@ -25,11 +29,16 @@ from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
 from mosaic.adapters.embedded.queue import SqliteQueue
 from mosaic.adapters.embedded.search import SqliteSearchIndex
+from mosaic.adapters.sor.sql import SqlSystemOfRecord
+from mosaic.bootstrap import sor_engine
 from mosaic.ports.documents import DocumentStore
 from mosaic.ports.notifier import Notifier
 from mosaic.ports.queue import MessageQueue
 from mosaic.ports.search import SearchIndex
-from tests.servers import Servers, azurite_connection_string
+from mosaic.ports.sor import SystemOfRecord
+from mosaic.settings import Settings
+from tests.servers import Servers, azurite_connection_string, free_port
+from tests.sor_databases import postgres_sor, sqlite_sor, unopenable_sqlite_url
 from tests.webhook_receiver import SECRET, shared_receiver, stop_shared_receiver
 
 
@@ -80,6 +89,20 @@ NOTIFIERS: dict[str, Callable[[Path], Closable]] = {
     # A local provider endpoint that checks signatures and dedupes by Idempotency-Key.
     "webhook": lambda directory: WebhookNotifier(shared_receiver().url, SECRET),
 }
+SYSTEMS_OF_RECORD: dict[str, Callable[[Path, Servers], AbstractContextManager[str]]] = {
+    "sqlite": lambda directory, servers: sqlite_sor(directory),
+    "postgresql": lambda directory, servers: postgres_sor(servers.postgres()),
+}
+"""The URL of an SoR database of each kind, its tables and no rows, for the test's duration."""
+UNREACHABLE_SYSTEMS_OF_RECORD: dict[str, Callable[[Path], str]] = {
+    "sqlite": lambda directory: unopenable_sqlite_url(directory),
+    "postgresql": lambda directory: f"postgresql+psycopg://app@127.0.0.1:{free_port()}/sor",
+    "oracle": lambda directory: (
+        f"oracle+oracledb://mosaic:secret@127.0.0.1:{free_port()}/?service_name=SOR"
+    ),
+}
+"""The URL of an SoR that cannot be reached: a closed port (python-oracledb in thin mode, as
+the app runs it, answers `DPY-6005`), or a SQLite path that cannot be opened."""
 
 
 def _opener(build: Callable[[Path], T], directory: Path) -> Iterator[Callable[[], T]]:
@@ -154,6 +177,30 @@ def open_notifier(
 @pytest.fixture
 def notifier(open_notifier: Callable[[], Notifier]) -> Notifier:
     return open_notifier()
+
+
+@pytest.fixture(params=sorted(SYSTEMS_OF_RECORD))
+def sor_database(
+    request: pytest.FixtureRequest, tmp_path: Path, servers: Servers
+) -> Iterator[sa.Engine]:
+    """An SoR with its tables and no rows, behind the engine bootstrap builds for its URL."""
+    with SYSTEMS_OF_RECORD[request.param](tmp_path, servers) as url:
+        engine = sor_engine(Settings(sor_url=url))
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def sor(sor_database: sa.Engine) -> SystemOfRecord:
+    return SqlSystemOfRecord(sor_database)
+
+
+@pytest.fixture(params=sorted(UNREACHABLE_SYSTEMS_OF_RECORD))
+def unreachable_sor(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SystemOfRecord]:
+    url = UNREACHABLE_SYSTEMS_OF_RECORD[request.param](tmp_path)
+    engine = sor_engine(Settings(sor_url=url, sor_probe_timeout_seconds=5))
+    yield SqlSystemOfRecord(engine)
+    engine.dispose()
 
 
 # Unique names keep tests apart on a shared emulator (Azurite, the Cosmos DB server).

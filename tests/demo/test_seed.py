@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,7 @@ def test_vouchers_are_valid_within_their_membership(engine: sa.Engine) -> None:
 
 
 def test_timestamps_are_in_the_past(engine: sa.Engine) -> None:
-    midnight = datetime(TODAY.year, TODAY.month, TODAY.day)  # SQLite gives naive UTC back
+    midnight = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC)
     earliest = midnight - timedelta(days=600)
     for table in (schema.memberships, schema.static_vouchers, schema.tracking_transactions):
         for row in _rows(engine, table):

@@ -1,5 +1,6 @@
 """POST /api/control/memberships/import and GET /api/control/jobs/{id}, through the local host."""
 
+import time
 from dataclasses import replace
 from datetime import date
 
@@ -60,9 +61,16 @@ def _started(engine: sa.Engine, first: date, last: date) -> set[str]:
 
 
 def _process_all(app_backends) -> list[str]:
+    """Run the queued refreshes to the end. The served host polls the same queue, so either
+    it or this test takes each message: wait until none is left, visible or not."""
     job, outcomes = _spec("membership_refresh"), list[str]()
-    while batch := process_batch(app_backends.queue, job, CONFIG):
+    deadline = time.monotonic() + 10
+    while app_backends.queue.count(QUEUE) and time.monotonic() < deadline:
+        batch = process_batch(app_backends.queue, job, CONFIG)
         outcomes += batch
+        if not batch:
+            time.sleep(0.02)
+    assert app_backends.queue.count(QUEUE) == 0
     return outcomes
 
 
@@ -90,7 +98,7 @@ def test_an_import_of_one_month_registers_exactly_its_memberships(client, app_ba
     assert progress["finished"] is False
     assert progress["createdAt"]
 
-    assert _process_all(app_backends) == ["ok"] * len(expected)
+    assert set(_process_all(app_backends)) <= {"ok"}  # the rest ran in the served host
     after = client.get(started.headers["location"], headers=admin).json()
     assert (after["queued"], after["done"], after["failed"], after["finished"]) == (3, 3, 0, True)
     registered = {

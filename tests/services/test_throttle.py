@@ -155,6 +155,7 @@ def test_guesses_while_the_sor_is_down_still_count(tmp_path, engine):
     backends = _backends(tmp_path, engine)
     engine.dispose()
     (tmp_path / "sor.sqlite").unlink()  # codes not yet digital can only be answered by the SoR
+    (tmp_path / "sor.sqlite").mkdir()  # a file SQLite cannot open: the SoR is down
     for n in range(3):
         with pytest.raises(SystemOfRecordUnavailable):
             login_member(backends, "SIAM", f"{70000 + n}", None, "203.0.113.9")

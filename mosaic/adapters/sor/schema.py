@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,10 +20,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from mosaic.adapters.sor.types import UtcStamp
+
 metadata = MetaData()
 
 Money = Numeric(14, 2)
-Stamp = DateTime(timezone=True)
+Stamp = UtcStamp()  # aware in, aware UTC out, on every dialect
 
 
 def _code(name: str, length: int = 32, *args: Any, **kw: Any) -> Column[str]:
@@ -167,9 +168,9 @@ membership_transactions = Table(
     Column("at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
 )
-Index("ix_membership_transactions_membership", membership_transactions.c.membership_number)
+Index("ix_member_tx_membership", membership_transactions.c.membership_number)
 Index(
-    "ix_membership_transactions_updated",
+    "ix_member_tx_updated",
     membership_transactions.c.program,
     membership_transactions.c.updated_at,
 )
@@ -223,7 +224,7 @@ dynamic_voucher_campaigns = Table(
     Column("updated_at", Stamp, nullable=False, default=lambda: datetime.now(UTC)),
 )
 Index(
-    "ix_dynamic_voucher_campaigns_updated",
+    "ix_dyn_campaigns_updated",
     dynamic_voucher_campaigns.c.program,
     dynamic_voucher_campaigns.c.updated_at,
 )
@@ -318,7 +319,7 @@ staff = Table(
 # The program refresh's statistics: one range scan per figure, by program and time.
 Index("ix_tracking_program_at", tracking_transactions.c.program, tracking_transactions.c.at)
 Index(
-    "ix_membership_transactions_program_kind_at",
+    "ix_member_tx_program_kind_at",
     membership_transactions.c.program,
     membership_transactions.c.kind,
     membership_transactions.c.at,

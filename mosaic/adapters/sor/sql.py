@@ -15,6 +15,7 @@ from mosaic.adapters.clock import SystemClock
 from mosaic.adapters.sor import changes, programs
 from mosaic.adapters.sor import schema as t
 from mosaic.adapters.sor.links import read_devices, read_offer_packages
+from mosaic.adapters.sor.snapshot import read_snapshot
 from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import (
     SorCampaign,
@@ -43,19 +44,6 @@ def _money(value: Any) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
-SNAPSHOT_ISOLATION = {
-    "sqlite": "SERIALIZABLE",
-    "postgresql": "REPEATABLE READ",
-    "oracle": "SERIALIZABLE",
-}
-"""The isolation level under which one transaction's statements all see one state of the
-SoR. READ COMMITTED (PostgreSQL's and Oracle's default) takes a new snapshot per statement;
-REPEATABLE READ (PostgreSQL) and SERIALIZABLE (Oracle) keep the first statement's for the
-whole transaction. SQLite's SERIALIZABLE is its default: a read transaction opened with
-BEGIN sees one snapshot (WAL mode) or holds its shared lock until it ends (rollback journal).
-Another dialect keeps its default."""
-
-
 class SqlSystemOfRecord:
     def __init__(self, engine: sa.Engine, *, file_clock: Clock | None = None) -> None:
         """`file_clock` is the clock of a SoR in a SQLite file, which has none of its own
@@ -78,20 +66,9 @@ class SqlSystemOfRecord:
     @contextmanager
     def _snapshot(self) -> Iterator[sa.Connection]:
         """One connection in one read transaction: every query of one refresh sees one state
-        of the SoR (SNAPSHOT_ISOLATION). Rolled back at the end: nothing is written."""
-        with _answers(), self._engine.connect() as connection:
-            level = SNAPSHOT_ISOLATION.get(connection.dialect.name)
-            if level is not None:
-                connection.execution_options(isolation_level=level)
-            transaction = connection.begin()
-            try:
-                if connection.dialect.name == "sqlite":
-                    # pysqlite starts a transaction before a write only: reads would each
-                    # run alone. BEGIN makes them one read transaction.
-                    connection.exec_driver_sql("BEGIN")
-                yield connection
-            finally:
-                transaction.rollback()
+        of the SoR (snapshot.SNAPSHOT_STATEMENTS). Rolled back at the end: nothing is written."""
+        with _answers(), self._engine.connect() as connection, read_snapshot(connection):
+            yield connection
 
     def find_membership_number(self, program: str, activation_code: str) -> str | None:
         m = t.memberships.c
@@ -147,9 +124,12 @@ class SorQueryFailed(Exception):
 
 def is_outage(error: SQLAlchemyError) -> bool:
     """A connection or timeout error: the SoR is down, unreachable or too slow. The driver
-    classifies: sqlite3 reports a missing table as an OperationalError too."""
+    classifies, except that sqlite3 reports a statement it refuses (a missing table or column,
+    a syntax error: SQLITE_ERROR) as an OperationalError too, where the others do not."""
     if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
         return True
+    if getattr(getattr(error, "orig", None), "sqlite_errorname", None) == "SQLITE_ERROR":
+        return False
     return isinstance(
         error, (sa.exc.OperationalError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
     )

@@ -1,0 +1,69 @@
+"""Portable column types and expressions of the SoR: the same answers on SQLite, PostgreSQL and
+Oracle, whatever the server's or the session's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
+
+ZONED_DIALECTS = frozenset({"postgresql"})
+"""Where an instant is stored with its time zone (`timestamptz`). Elsewhere it is stored as UTC
+digits: SQLite keeps only digits, and python-oracledb (thin) drops the offset of a bound value
+and of a fetched TIMESTAMP WITH TIME ZONE, so an Oracle SoR keeps `TIMESTAMP` in UTC."""
+
+
+class UtcStamp(sa.TypeDecorator[datetime]):
+    """An instant: an aware datetime in, an aware UTC datetime out, on every dialect.
+
+    A naive datetime is refused rather than guessed: PostgreSQL would read it in the session's
+    time zone, SQLite and Oracle as UTC, and the same row would mean two instants."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in ZONED_DIALECTS:
+            return dialect.type_descriptor(sa.DateTime(timezone=True))
+        if dialect.name == "oracle":  # its DateTime is DATE, which keeps whole seconds only
+            return dialect.type_descriptor(sa.TIMESTAMP())
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"an SoR instant must be timezone-aware, not {value.isoformat()}")
+        utc = value.astimezone(UTC)
+        return utc if dialect.name in ZONED_DIALECTS else utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class utc_wall_time(FunctionElement[datetime]):  # noqa: N801 (an SQL function's name)
+    """The UTC wall-clock time of a stamp column, for EXTRACT (a month of the UTC calendar).
+
+    PostgreSQL extracts the fields of a `timestamptz` in the session's time zone, so there it
+    is `timezone('UTC', x)`; the other dialects store UTC digits already."""
+
+    type = sa.DateTime()
+    inherit_cache = True
+
+
+@compiles(utc_wall_time)
+def _utc_wall_time(element: utc_wall_time, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(utc_wall_time, "postgresql")
+def _utc_wall_time_postgresql(element: utc_wall_time, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
