@@ -1,11 +1,12 @@
 """Invitee conversion (DESIGN section 3, `invitees`): an invitee who buys a full membership
 earns the inviter the program's referral voucher, once.
 
-A full membership converts the open invitation whose email or phone it matches, issued on
-or before the day the membership started (a person who was a member before being invited
-is not a conversion). When several members invited the same person, the first invitation
-counts. The inviter's voucher is keyed by the invitee code (campaign `referral:<code>`), so
-crediting the same conversion again adds nothing.
+An active full membership converts the open invitation whose email or phone it matches,
+issued on or before the day the membership started (a person who was a member before being
+invited is not a conversion). When several members invited the same person, the first
+invitation counts, and only it: a membership converts one invitation, ever. The inviter's
+voucher is keyed by the invitee code (campaign `referral:<code>`), so crediting the same
+conversion again adds nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mosaic.domain.membership import (
     DigitalMembership,
     DynamicVoucher,
     MembershipMode,
+    MembershipStatus,
     VoucherStatus,
     VoucherType,
 )
@@ -32,7 +34,8 @@ def may_convert(member: DigitalMembership, today: date) -> bool:
     """Whether a refresh of this membership looks for an invitation it converts."""
     recent = member.membership.starts_on >= today - timedelta(days=CONVERSION_WINDOW_DAYS)
     reachable = bool(normal_email(member.membership.email) or normal_phone(member.membership.phone))
-    return member.meta.mode is MembershipMode.FULL and recent and reachable
+    active = member.membership.status is MembershipStatus.ACTIVE
+    return member.meta.mode is MembershipMode.FULL and active and recent and reachable
 
 
 def converted_invitation(
@@ -41,6 +44,8 @@ def converted_invitation(
     """The invitee document whose open invitation `member` converts, if any."""
     email = normal_email(member.membership.email)
     phone = normal_phone(member.membership.phone)
+    if any(doc.invitation and doc.invitation.converted_to == member.id for doc in invitees):
+        return None  # this membership converted an invitation already
     open_ones = [
         doc
         for doc in invitees

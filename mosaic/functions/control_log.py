@@ -60,6 +60,7 @@ class RefreshLogEntry(ResponseModel):
     outcome: str
     code_conflicts: list[CodeConflictAnswer] | None = None
     codes_released: list[str] | None = None
+    error: str | None = Field(default=None, description="what made a failed refresh fail")
 
 
 class RefreshLogAnswer(ResponseModel):

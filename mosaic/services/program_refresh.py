@@ -22,7 +22,7 @@ from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.documents import load, update_with_retries
-from mosaic.services.refresh_log import RefreshReport, log_refresh
+from mosaic.services.refresh_log import logged_refresh
 
 PROGRAM_REFRESH_QUEUE = "program-refresh"
 
@@ -52,23 +52,21 @@ def request_program_refreshes(backends: Backends, reason: str) -> list[str]:
 def refresh_program(backends: Backends, program: str, reason: str) -> DigitalProgram:
     """Rebuild the program document; a failed refresh leaves the stored one as it was and
     is logged with its outcome."""
-    report = RefreshReport(program, "program", program, reason, backends.clock.now())
-    try:
-        document = _refresh(backends, program)
-        report.outcome = "refreshed"
-        return document
-    except ProgramNotFound:
-        report.outcome = "not-found"
-        raise
-    except DocumentFromNewerSchema:
-        report.outcome = "newer-schema"
-        raise
-    except ProgramMisconfigured as error:
-        report.outcome = "misconfigured"
-        report.details["error"] = str(error)
-        raise
-    finally:
-        log_refresh(backends, report)
+    with logged_refresh(backends, program, "program", program, reason) as report:
+        try:
+            document = _refresh(backends, program)
+            report.outcome = "refreshed"
+            return document
+        except ProgramNotFound:
+            report.outcome = "not-found"
+            raise
+        except DocumentFromNewerSchema:
+            report.outcome = "newer-schema"
+            raise
+        except ProgramMisconfigured as error:
+            report.outcome = "misconfigured"
+            report.details["error"] = str(error)
+            raise
 
 
 def _refresh(backends: Backends, program: str) -> DigitalProgram:

@@ -31,7 +31,12 @@ from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
 )
-from mosaic.domain.membership import DigitalMembership, MembershipMode, summarize
+from mosaic.domain.membership import (
+    DigitalMembership,
+    MembershipMode,
+    MembershipStatus,
+    summarize,
+)
 from mosaic.domain.refreshing import request_already_served
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
@@ -41,7 +46,7 @@ from mosaic.services.documents import load, read_or_none, stored_body, update_wi
 from mosaic.services.invitations import convert_invitation
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
 from mosaic.services.programs import ensure_program
-from mosaic.services.refresh_log import RefreshReport, log_refresh
+from mosaic.services.refresh_log import RefreshReport, logged_refresh
 from mosaic.services.refresh_requests import (
     MEMBERSHIP_REFRESH_QUEUE,
     MembershipRefreshRequest,
@@ -63,18 +68,29 @@ __all__ = [
 log = logging.getLogger("mosaic.refresh")
 
 
+COALESCED_REASONS = frozenset({RefreshReason.LOGIN, RefreshReason.DEVICE})
+"""Requests a member's own activity makes: a recent read serves them. A request made because
+the SoR changed (update, import, code conflict) is served only by a read made after it, which
+is the read that sees the change."""
+
+
+def _coalesce_seconds(backends: Backends, reason: RefreshReason) -> int:
+    return backends.refresh_coalesce_seconds if reason in COALESCED_REASONS else 0
+
+
 def refresh_requested(
     backends: Backends, request: MembershipRefreshRequest
 ) -> DigitalMembership | None:
     """The queue's refresh: dropped, with a log line, when the membership was read from the
-    SoR since the request was made or within the coalescing time (DESIGN section 1), so a
-    thousand queued requests for one member make one refresh."""
+    SoR since the request was made or, for a member's own activity (COALESCED_REASONS), within
+    the coalescing time (DESIGN section 1), so a thousand queued logins of one member make one
+    refresh."""
     found = read_or_none(
         backends.documents, Container.MEMBERSHIPS, request.program, request.membership_number
     )
     if found is not None:
         document = load(DigitalMembership, found)
-        now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
+        now, coalesce = backends.wall_clock.now(), _coalesce_seconds(backends, request.reason)
         if not request_already_served(document, request.requested_at, now, coalesce):
             document = as_last_read(backends, document)
         if request_already_served(document, request.requested_at, now, coalesce):
@@ -95,14 +111,12 @@ def refresh_membership(
     """Rebuild the membership from the SoR, keep its code index and search entry in step, and
     log the refresh. Raises MembershipNotFound (after marking the document removed) when the
     SoR no longer has the membership."""
-    report = RefreshReport(program, "membership", number, reason.value, backends.clock.now())
-    try:
-        return _refresh(backends, program, number, report)
-    except DocumentFromNewerSchema:
-        report.outcome = "newer-schema"
-        raise
-    finally:
-        log_refresh(backends, report)
+    with logged_refresh(backends, program, "membership", number, reason.value) as report:
+        try:
+            return _refresh(backends, program, number, report)
+        except DocumentFromNewerSchema:
+            report.outcome = "newer-schema"
+            raise
 
 
 def _refresh(
@@ -150,16 +164,26 @@ def _refresh(
     if decision.skipped or stored is None:
         report.outcome = decision.skipped or "skipped"
         return document
-    mark = read_mark(backends, program, number)
-    index_codes(backends, document, now, report)
-    if not decision.unchanged or mark is None or mark.search_etag != stored.etag:
-        backends.search.upsert([summarize(document)])
-    mark_read(backends, program, number, read_at, stored.etag)
+    if _superseded(backends, program, number, stored.etag):
+        # Another refresh wrote after this one: the code index and search entry are its to
+        # set, from its newer document; this one's would undo them.
+        report.details["superseded"] = True
+    else:
+        mark = read_mark(backends, program, number)
+        index_codes(backends, document, now, report)
+        if not decision.unchanged or mark is None or mark.search_etag != stored.etag:
+            backends.search.upsert([summarize(document)])
+        mark_read(backends, program, number, read_at, stored.etag)
     converted = convert_invitation(backends, document, timezone, now)
     if converted is not None:
         report.details["convertedInvitation"] = converted.invitee_code
     report.outcome = "unchanged" if decision.unchanged else "refreshed"
     return document
+
+
+def _superseded(backends: Backends, program: str, number: str, etag: str) -> bool:
+    current = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
+    return current is None or current.etag != etag
 
 
 def _release_unused(backends: Backends, program: str, number: str, issued: dict[str, str]) -> None:
@@ -217,6 +241,8 @@ def _remove(
         existing = load(DigitalMembership, current) if current else None
         if existing is None or decision.keep(existing, read_at):
             return None
+        if existing.membership.status is MembershipStatus.REMOVED:
+            return None  # marked already: writing again would change its etag for nothing
         decision.document = mark_removed(existing, now, read_at)
         return stored_body(decision.document)
 

@@ -1,10 +1,14 @@
 """The refresh log (`refreshLog` container): every membership and program refresh, with its
-reason, start, end, duration and outcome; entries expire after REFRESH_LOG_DAYS."""
+reason, start, end, duration and outcome, and the error of a failed one; entries expire after
+REFRESH_LOG_DAYS. Times are the wall clock's: a frozen business clock (MOSAIC_NOW) would give
+every entry the same start."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +33,22 @@ class RefreshReport:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@contextmanager
+def logged_refresh(
+    backends: Backends, program: str, kind: str, key: str, reason: str
+) -> Iterator[RefreshReport]:
+    """A refresh's report, logged when the refresh ends, however it ends; an exception's
+    type and message go on the entry as `error`."""
+    report = RefreshReport(program, kind, key, reason, backends.wall_clock.now())
+    try:
+        yield report
+    except Exception as error:
+        report.details.setdefault("error", f"{type(error).__name__}: {error}"[:1000])
+        raise
+    finally:
+        log_refresh(backends, report)
+
+
 def log_refresh(backends: Backends, report: RefreshReport) -> None:
     backends.documents.create(
         Container.REFRESH_LOG,
@@ -39,7 +59,7 @@ def log_refresh(backends: Backends, report: RefreshReport) -> None:
             "key": report.key,
             "reason": report.reason,
             "started": report.started.isoformat(),
-            "finished": backends.clock.now().isoformat(),
+            "finished": backends.wall_clock.now().isoformat(),
             "durationMs": round((time.perf_counter() - report.clock_started) * 1000, 3),
             "outcome": report.outcome,
             **report.details,

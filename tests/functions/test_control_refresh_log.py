@@ -58,6 +58,7 @@ def test_the_log_is_newest_first(client, app_backends, admin):
         "outcome": "refreshed",
         "codeConflicts": None,
         "codesReleased": None,
+        "error": None,
     }
 
 

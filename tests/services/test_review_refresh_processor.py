@@ -145,10 +145,6 @@ def backends(tmp_path: Path, engine: sa.Engine, clock: FixedClock) -> Backends:
     return backends
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a second refresh of a member invited twice credits the second inviter too",
-)
 def test_a_member_invited_twice_earns_one_referral_voucher_however_often_refreshed(
     backends, engine
 ):
@@ -165,11 +161,6 @@ def test_a_member_invited_twice_earns_one_referral_voucher_however_often_refresh
     assert referrals(backends, "SIAM-0000003") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: the update's request is coalesced away by a refresh that read the SoR "
-    "before the change, and the advanced watermark never brings the change back",
-)
 def test_an_sor_change_reaches_the_document_even_just_after_a_login_refresh(
     backends, engine, clock
 ):
@@ -184,11 +175,6 @@ def test_an_sor_change_reaches_the_document_even_just_after_a_login_refresh(
     assert stored(backends).membership.member_name == "Renamed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: an older refresh finishing after a newer one re-indexes the superseded "
-    "activation code and releases the current one (index_codes uses its own document)",
-)
 def test_an_older_refresh_finishing_last_leaves_the_code_index_on_the_current_code(
     backends, engine, clock
 ):
@@ -214,11 +200,6 @@ def test_an_older_refresh_finishing_last_leaves_the_code_index_on_the_current_co
     assert find_code_owner(backends.documents, "SIAM", kind, CODE) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: an older refresh finishing after the removal puts the removed member back "
-    "into search and re-claims its codes",
-)
 def test_an_older_refresh_finishing_after_the_removal_leaves_the_member_removed_everywhere(
     backends, engine, clock
 ):
@@ -304,10 +285,6 @@ class _BrokenSor:
         raise SorQueryFailed("ORA-00942: table or view does not exist")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a failed refresh is logged 'failed' without its error (issue 6, item 6)",
-)
 def test_a_failed_refresh_logs_its_error(backends):
     broken = replace(backends, sor=_BrokenSor(backends.sor))
     with pytest.raises(SorQueryFailed):
@@ -390,11 +367,6 @@ def test_a_campaign_starting_later_reaches_the_member_by_the_update_on_its_first
     assert [v.campaign for v in stored(then).dynamic_vouchers] == ["C1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: refresh-log times come from the business clock: under a frozen MOSAIC_NOW "
-    "every entry has the same start and 'newest first' is arbitrary",
-)
 def test_the_refresh_log_tells_refreshes_apart_under_a_frozen_business_clock(backends, clock):
     clock.advance(timedelta(minutes=5))
     refresh_membership(backends, "SIAM", NUMBER, MANUAL)
@@ -441,11 +413,6 @@ def test_a_row_of_a_long_sor_transaction_committed_after_a_run_is_picked_up_by_t
     assert update_memberships(backends).queued == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: every refresh of a removed membership rewrites its document (new etag) "
-    "and its log, although nothing changed",
-)
 def test_refreshing_a_removed_membership_again_writes_nothing(backends, engine, clock):
     delete_member(engine)
     clock.advance(timedelta(seconds=1))
