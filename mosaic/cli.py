@@ -125,6 +125,7 @@ def _sample(per_program: int) -> dict[str, Any]:
 def _dynamic_vouchers(program: str, member: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The member's dynamic vouchers, from its digital membership; None until it is digital
     (the host's import, or a first login, makes it so)."""
+    from mosaic.demo.show import NETWORK
     from mosaic.domain.membership import DigitalMembership
     from mosaic.ports.documents import Container
     from mosaic.services.documents import read_or_none
@@ -136,7 +137,14 @@ def _dynamic_vouchers(program: str, member: dict[str, Any]) -> list[dict[str, An
         return None
     document = DigitalMembership.model_validate(found.body)
     return [
-        {"code": v.code, "type": v.type.value, "hotel": v.hotel, "validTo": v.valid_to.isoformat()}
+        {
+            "code": v.code,
+            "type": v.type.value,
+            "hotel": v.hotel or NETWORK,
+            "status": v.status.value,
+            "validFrom": v.valid_from.isoformat(),
+            "validTo": v.valid_to.isoformat(),
+        }
         for v in document.dynamic_vouchers
     ]
 

@@ -63,7 +63,11 @@ def _wait_until_digital(env: dict[str, str]) -> None:
         time.sleep(0.5)
     assert any(member["dynamicVouchers"] for member in members)
     for member in members:
-        assert all(len(v["code"]) == 6 for v in member["dynamicVouchers"])
+        for voucher in member["dynamicVouchers"]:
+            assert len(voucher["code"]) == 6
+            assert voucher["hotel"]  # a hotel code, or "network" as for static vouchers
+            assert voucher["status"] in {"available", "redeemed", "expired", "cancelled"}
+            assert voucher["validFrom"] <= voucher["validTo"]
 
 
 def test_seed_show_serve_and_log_in_with_a_sample_member(tmp_path):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from mosaic.domain.base import Money
 from mosaic.domain.calendar import local_date
-from mosaic.domain.campaigns import dynamic_vouchers
+from mosaic.domain.campaigns import dynamic_vouchers, voucher_type
 from mosaic.domain.codes import CodeKind
 from mosaic.domain.devices import with_sor_devices
+from mosaic.domain.errors import SorDataInvalid
 from mosaic.domain.membership import (
     Counters,
     DigitalMembership,
@@ -31,7 +32,6 @@ from mosaic.domain.membership import (
     StaticVoucher,
     TrackingTransaction,
     VoucherStatus,
-    VoucherType,
 )
 from mosaic.domain.records import SorMembershipRecord, SorOffer, SorStaticVoucher
 
@@ -92,7 +92,7 @@ def build_membership(
             email=m.email,
             phone=m.phone,
             package=PackageRef(code=m.package_code, name=m.package_name),
-            status=MembershipStatus(m.status),
+            status=sor_value(MembershipStatus, m.status, "membership status"),
             starts_on=m.starts_on,
             expires_on=m.expires_on,
         ),
@@ -160,7 +160,7 @@ def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> Static
     last redemption or un-redemption made here (an explicit state on the redemption, never a
     comparison of clocks), that event decides the status, so a refresh cannot undo it; once
     applied, the SoR row decides. A voucher the SoR cancelled or expired stays so."""
-    status = VoucherStatus(row.status)
+    status = sor_value(VoucherStatus, row.status, "voucher status")
     redemptions = kept.redemptions if kept else []
     if redemptions and status in (VoucherStatus.AVAILABLE, VoucherStatus.REDEEMED):
         last = redemptions[-1]
@@ -169,7 +169,7 @@ def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> Static
     return StaticVoucher(
         **(kept.model_extra or {} if kept else {}),
         code=row.code,
-        type=VoucherType(row.type),
+        type=voucher_type(row.type),
         hotel=row.hotel,
         valid_from=row.valid_from,
         valid_to=row.valid_to,
@@ -181,12 +181,16 @@ def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> Static
 def _counters(
     tracking: list[TrackingTransaction], reservations: list[ReservationTransaction], currency: str
 ) -> Counters:
+    """Counts of every transaction; spend sums in the program's currency only (a partner
+    hotel abroad may bill in its own; no rate is known here to convert it)."""
     food = Money.zero(currency)
     for t in tracking:
-        food = food.plus(t.amount)
+        if t.amount.currency == currency:
+            food = food.plus(t.amount)
     rooms = Money.zero(currency)
     for r in reservations:
-        rooms = rooms.plus(r.amount)
+        if r.amount.currency == currency:
+            rooms = rooms.plus(r.amount)
     return Counters(
         tracking_transactions=len(tracking),
         reservations=len(reservations),
@@ -242,3 +246,16 @@ def unchanged_by_refresh(rebuilt: dict[str, Any], stored: dict[str, Any]) -> boo
         return body | {"meta": meta}
 
     return content(rebuilt) == content(stored)
+
+
+E = TypeVar("E", MembershipStatus, VoucherStatus)
+
+
+def sor_value(kind: type[E], value: str, what: str) -> E:
+    """An SoR value this code must understand to build the document; raises SorDataInvalid."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise SorDataInvalid(
+            f"the SoR has a {what} this version does not know: {value!r}"
+        ) from None

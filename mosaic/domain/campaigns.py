@@ -98,7 +98,7 @@ def _new_voucher(campaign: SorCampaign, code: str) -> DynamicVoucher:
     return DynamicVoucher(
         code=code,
         campaign=campaign.id,
-        type=_voucher_type(campaign.type),
+        type=voucher_type(campaign.type),
         hotel=campaign.hotel,
         valid_from=campaign.valid_from,
         valid_to=campaign.valid_to,
@@ -106,7 +106,8 @@ def _new_voucher(campaign: SorCampaign, code: str) -> DynamicVoucher:
     )
 
 
-def _voucher_type(value: str) -> VoucherType:
+def voucher_type(value: str) -> VoucherType:
+    """A voucher type of the SoR; one this version does not know is `other`."""
     try:
         return VoucherType(value)
     except ValueError:

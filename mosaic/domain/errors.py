@@ -83,3 +83,10 @@ class ProgramMisconfigured(MosaicError):
     """The program's own data (timezone, currency) is unusable: the operator's to fix."""
 
     title = "Program misconfigured"
+
+
+class SorDataInvalid(MosaicError):
+    """The SoR holds a value this version cannot build a document from: the SoR's data or
+    this code needs fixing, not the request."""
+
+    title = "System of record data not understood"

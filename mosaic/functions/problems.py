@@ -24,6 +24,7 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.ProgramNotFound: 404,
     errors.JobNotFound: 404,
     errors.ProgramMisconfigured: 503,
+    errors.SorDataInvalid: 502,
     errors.ConcurrentUpdate: 503,
     errors.DocumentFromNewerSchema: 503,
     errors.TooManyAttempts: 429,

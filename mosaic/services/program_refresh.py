@@ -3,9 +3,10 @@ catalog, and its statistics of the last 12 months; what the digital side owns is
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from mosaic.domain.base import CamelModel
 from mosaic.domain.calendar import history_start, local_date
@@ -23,8 +24,10 @@ from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.documents import load, update_with_retries
 from mosaic.services.refresh_log import logged_refresh
+from mosaic.services.refresh_requests import SOR_RETRY_ATTEMPTS, sor_retry_delay
 
 PROGRAM_REFRESH_QUEUE = "program-refresh"
+log = logging.getLogger("mosaic.programs")
 
 
 class ProgramRefreshRequest(CamelModel):
@@ -33,6 +36,7 @@ class ProgramRefreshRequest(CamelModel):
     program: str
     reason: str
     requested_at: AwareDatetime
+    attempt: int = Field(default=0, ge=0, description="times the SoR was down for it so far")
 
 
 def request_program_refreshes(backends: Backends, reason: str) -> list[str]:
@@ -47,6 +51,26 @@ def request_program_refreshes(backends: Backends, reason: str) -> list[str]:
         )
         backends.queue.send(PROGRAM_REFRESH_QUEUE, message.model_dump_json(by_alias=True))
     return codes
+
+
+def retry_program_refresh_later(backends: Backends, request: ProgramRefreshRequest) -> int | None:
+    """The SoR is down: queue the refresh again, later each time (as a membership refresh's),
+    instead of letting the host poison it after five quick tries. Returns the delay, or None
+    when it is given up (logged: the 8-hourly timer queues every program again)."""
+    if request.attempt >= SOR_RETRY_ATTEMPTS:
+        log.warning(
+            "refresh of program %s dropped: the SoR was down %d times; the 8-hourly refresh "
+            "catches up",
+            request.program,
+            request.attempt,
+        )
+        return None
+    delay = sor_retry_delay(request.attempt)
+    retry = request.model_copy(update={"attempt": request.attempt + 1})
+    backends.queue.send(
+        PROGRAM_REFRESH_QUEUE, retry.model_dump_json(by_alias=True), delay_seconds=delay
+    )
+    return delay
 
 
 def refresh_program(backends: Backends, program: str, reason: str) -> DigitalProgram:

@@ -191,3 +191,26 @@ def test_devices_the_sor_knows_join_the_ones_registered_here():
         ("old-phone", "tok-old-phone"),
         ("shared", "tok-here"),  # registered here: what the app sent here wins
     ]
+
+
+def test_spend_in_another_currency_is_counted_but_not_summed():
+    abroad = replace(tracking("80.00"), currency="USD")
+    built = build_membership(sor_record(tracking=[tracking("100.00"), abroad]), None, NOW)
+    assert built.counters.tracking_transactions == 2
+    assert built.counters.food_and_beverage_spend.amount == Decimal("100.00")
+
+
+def test_a_static_voucher_of_an_unknown_type_is_other_and_an_unknown_status_is_named():
+    import pytest
+
+    from mosaic.domain.errors import SorDataInvalid
+    from mosaic.domain.membership import VoucherType
+
+    golf = static_voucher(type="golf")
+    assert (
+        build_membership(sor_record(static_vouchers=[golf]), None, NOW).static_vouchers[0].type
+        is VoucherType.OTHER
+    )
+    frozen = sor_record(membership=sor_membership(status="frozen"))
+    with pytest.raises(SorDataInvalid, match="'frozen'"):
+        build_membership(frozen, None, NOW)

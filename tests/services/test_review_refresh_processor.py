@@ -256,11 +256,6 @@ def test_a_redemption_stored_between_the_refresh_read_and_write_survives(backend
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a tracking row in another currency makes Money.plus raise ValueError: "
-    "every refresh of the member fails (500 on the control route, poisoned message)",
-)
 def test_a_tracking_row_in_another_currency_does_not_make_the_member_unrefreshable(tmp_path):
     engine = sor_engine(tmp_path)
     abroad = tracking("40.00", currency="USD", hotel="SIAM-LPQHER")

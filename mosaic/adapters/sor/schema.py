@@ -286,7 +286,7 @@ Index("ix_devices_membership", devices.c.membership_number)
 Index("ix_devices_updated", devices.c.program, devices.c.updated_at)
 
 # A program's configuration as the back office sets it, one JSON body per section: `settings`
-# (member-facing settings), `loyalty`, `referralVoucher`, `policy:<voucher type>`.
+# (member-facing settings, the referral voucher among them), `loyalty`, `policy:<voucher type>`.
 program_configuration = Table(
     "program_configuration",
     metadata,
