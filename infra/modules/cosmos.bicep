@@ -34,7 +34,7 @@ var containers = [
     ]
   }
   { name: 'programs', orderedBy: [] }
-  { name: 'codes', orderedBy: ['membershipNumber'] }
+  { name: 'codes', orderedBy: ['membershipNumber', 'kind'] }
   { name: 'sorRequests', orderedBy: ['status', 'nextAttemptAt', 'createdAt', 'membershipNumber'] }
   { name: 'refreshLog', orderedBy: ['key', 'outcome', 'started'] }
   { name: 'system', orderedBy: ['kind', 'job'] }

@@ -9,10 +9,13 @@ not know.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from mosaic.domain.base import Money
+from mosaic.domain.calendar import local_date
 from mosaic.domain.program import (
     CampaignStat,
     Content,
@@ -149,4 +152,16 @@ def _monthly(rows: list[SorMonthlyFigure]) -> list[MonthlyFigure]:
     return [
         MonthlyFigure(month=r.month, subject=r.subject, count=r.count, amount=r.amount)
         for r in rows
+    ]
+
+
+def count_by_month(events: Iterable[tuple[datetime, str]], timezone: str) -> list[SorMonthlyFigure]:
+    """How many events each subject had in each month of the program's calendar."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for at, subject in events:
+        day = local_date(at, timezone)
+        counts[(f"{day.year:04d}-{day.month:02d}", subject)] += 1
+    return [
+        SorMonthlyFigure(month=month, subject=subject, count=n)
+        for (month, subject), n in sorted(counts.items())
     ]

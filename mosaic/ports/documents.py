@@ -55,7 +55,7 @@ INDEXED_FIELDS: Mapping[Container, tuple[str, ...]] = MappingProxyType(
         Container.REFRESH_LOG: ("key", "outcome", "started"),
         Container.SOR_REQUESTS: ("status", "nextAttemptAt", "createdAt", "membershipNumber"),
         Container.SYSTEM: ("kind", "job"),
-        Container.CODES: ("membershipNumber",),
+        Container.CODES: ("membershipNumber", "kind"),
     }
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,8 +39,16 @@ class CodeConflict:
     held_by: str
 
 
-def _entry(program: str, kind: CodeKind, code: str, owner: str, now: datetime) -> dict[str, str]:
+def _entry(
+    program: str,
+    kind: CodeKind,
+    code: str,
+    owner: str,
+    now: datetime,
+    about: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     return {
+        **(about or {}),
         "id": code_index_id(kind, code),
         "program": program,
         "kind": kind.value,
@@ -48,6 +56,15 @@ def _entry(program: str, kind: CodeKind, code: str, owner: str, now: datetime) -
         "membershipNumber": owner,
         "createdAt": now.isoformat(),
     }
+
+
+NETWORK_WIDE = "network"
+"""The hotel of a voucher valid at every hotel of the network, in figures."""
+
+
+def voucher_about(hotel: str | None) -> dict[str, str]:
+    """What a dynamic voucher's code index entry keeps for the program's figures."""
+    return {"hotel": hotel or NETWORK_WIDE}
 
 
 def find_code_owner(store: DocumentStore, program: str, kind: CodeKind, code: str) -> str | None:
@@ -111,13 +128,16 @@ def issue_code(
     owner: str,
     now: datetime,
     random: RandomSource | None = None,
+    about: Mapping[str, str] | None = None,
 ) -> str:
-    """A fresh code of `kind`, never used before in the program, claimed for `owner`."""
+    """A fresh code of `kind`, never used before in the program, claimed for `owner`;
+    `about` is kept on its index entry (a dynamic voucher's hotel, which the program's
+    figures count by)."""
     source = random or secrets.SystemRandom()
     for _ in range(GENERATION_ATTEMPTS):
         code = new_code(kind, source)
         try:
-            store.create(Container.CODES, _entry(program, kind, code, owner, now))
+            store.create(Container.CODES, _entry(program, kind, code, owner, now, about))
         except DocumentAlreadyExists:
             continue
         return code

@@ -24,7 +24,7 @@ from mosaic.domain.invitations import (
 from mosaic.domain.membership import DigitalMembership, Invitation, MembershipMode
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument, Where
 from mosaic.services.backends import Backends
-from mosaic.services.codes import issue_code
+from mosaic.services.codes import issue_code, voucher_about
 from mosaic.services.documents import load, stored_body, update_with_retries
 from mosaic.services.programs import program_settings
 
@@ -85,7 +85,14 @@ def credit_inviter(
             return None  # an inviter gone from the store has no one to credit
         if not codes:
             codes.append(
-                issue_code(backends.documents, program, CodeKind.DYNAMIC_VOUCHER, inviter.id, now)
+                issue_code(
+                    backends.documents,
+                    program,
+                    CodeKind.DYNAMIC_VOUCHER,
+                    inviter.id,
+                    now,
+                    about=voucher_about(settings.hotel),
+                )
             )
         credited = credit_referral(inviter, invitation.invitee_code, settings, codes[0], now, today)
         return stored_body(credited)

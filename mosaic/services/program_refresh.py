@@ -4,12 +4,14 @@ catalog, and its statistics of the last 12 months; what the digital side owns is
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, Field
 
 from mosaic.domain.base import CamelModel
 from mosaic.domain.calendar import history_start, local_date
+from mosaic.domain.codes import CodeKind
 from mosaic.domain.errors import (
     DocumentFromNewerSchema,
     ProgramMisconfigured,
@@ -17,11 +19,12 @@ from mosaic.domain.errors import (
     SystemOfRecordUnavailable,
 )
 from mosaic.domain.program import DigitalProgram
-from mosaic.domain.program_records import SorProgramCatalog
-from mosaic.domain.programs import build_program
-from mosaic.ports.documents import Container, JsonDocument, StoredDocument
+from mosaic.domain.program_records import SorMonthlyFigure, SorProgramCatalog
+from mosaic.domain.programs import build_program, count_by_month
+from mosaic.ports.documents import Container, JsonDocument, StoredDocument, Where
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
+from mosaic.services.codes import NETWORK_WIDE
 from mosaic.services.documents import load, update_with_retries
 from mosaic.services.refresh_log import logged_refresh
 from mosaic.services.refresh_requests import SOR_RETRY_ATTEMPTS, sor_retry_delay
@@ -102,6 +105,8 @@ def _refresh(backends: Backends, program: str) -> DigitalProgram:
         statistics = backends.sor.program_statistics(program, since=since)
     except SorUnavailable as error:
         raise SystemOfRecordUnavailable("the system of record is not answering") from error
+    issued = _dynamic_vouchers_per_hotel(backends, program, history_start(now, timezone), timezone)
+    statistics = replace(statistics, dynamic_vouchers_per_hotel=issued)
     built: list[DigitalProgram] = []
 
     def decide(current: StoredDocument | None) -> JsonDocument:
@@ -111,6 +116,33 @@ def _refresh(backends: Backends, program: str) -> DigitalProgram:
 
     update_with_retries(backends.documents, Container.PROGRAMS, program, program, decide)
     return built[-1]
+
+
+def _dynamic_vouchers_per_hotel(
+    backends: Backends, program: str, since: datetime, timezone: str
+) -> list[SorMonthlyFigure]:
+    """Dynamic vouchers issued per hotel and month: they live in the document store only,
+    and their code index entries (one per voucher, with its hotel) are counted in one paged
+    query of the program's partition, never one read per membership."""
+    entries = backends.documents.iterate(
+        Container.CODES,
+        program,
+        where=[
+            Where("kind", "=", CodeKind.DYNAMIC_VOUCHER.value),
+            Where("createdAt", ">=", since.astimezone(UTC).isoformat()),
+        ],
+        page_size=1000,
+    )
+    return count_by_month(
+        (
+            (
+                datetime.fromisoformat(str(e.body["createdAt"])),
+                str(e.body.get("hotel", NETWORK_WIDE)),
+            )
+            for e in entries
+        ),
+        timezone,
+    )
 
 
 def _catalog(backends: Backends, program: str, now: datetime) -> SorProgramCatalog:

@@ -41,7 +41,7 @@ from mosaic.domain.refreshing import request_already_served
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
-from mosaic.services.codes import issue_code, release_codes
+from mosaic.services.codes import issue_code, release_codes, voucher_about
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.invitations import convert_invitation
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
@@ -145,7 +145,12 @@ def _refresh(
         for campaign in campaigns_to_issue(record, vouchers, today):
             if campaign.id not in issued:
                 issued[campaign.id] = issue_code(
-                    backends.documents, program, CodeKind.DYNAMIC_VOUCHER, number, now
+                    backends.documents,
+                    program,
+                    CodeKind.DYNAMIC_VOUCHER,
+                    number,
+                    now,
+                    about=voucher_about(campaign.hotel),
                 )
         built = stored_body(build_membership(record, existing, now, read_at, issued))
         if current is not None and unchanged_by_refresh(built, current.body):

@@ -371,11 +371,6 @@ def test_the_refresh_log_tells_refreshes_apart_under_a_frozen_business_clock(bac
     assert first.body["started"] > second.body["started"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: the program refresh never fills dynamicVouchersPerHotel (nor offers): "
-    "dynamic vouchers live in the document store and only SoR figures are read",
-)
 def test_the_program_statistics_count_the_dynamic_vouchers_issued_per_hotel(tmp_path):
     from mosaic.services.program_refresh import refresh_program
 
