@@ -182,6 +182,8 @@ module appSettings 'modules/app-settings.bicep' = {
       MOSAIC_BACKEND: 'azure'
       MOSAIC_COSMOS_ENDPOINT: cosmos.outputs.endpoint
       MOSAIC_COSMOS_DATABASE: cosmos.outputs.databaseName
+      // The containers of modules/cosmos.bicep are partitioned by /program.
+      MOSAIC_COSMOS_LAYOUT: 'program'
       MOSAIC_SEARCH_ENDPOINT: search.outputs.endpoint
       MOSAIC_SEARCH_INDEX: 'memberships'
       MOSAIC_SOR_URL: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.sorUrlUri})'

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     cosmos_endpoint: str | None = None
     cosmos_key: SecretStr | None = None
     cosmos_database: str = "mosaic"
+    cosmos_layout: Literal["program", "hierarchical"] = Field(
+        default="program",
+        description="Cosmos DB partition key: /program, or /program then /id for programs "
+        "that outgrow one logical partition (20 GB); fixed once the containers exist",
+    )
     storage_connection: SecretStr | None = Field(default=None, alias="AzureWebJobsStorage")
     storage_queue_service_uri: str | None = Field(
         default=None,

@@ -1,11 +1,12 @@
 """One fixture per port, parametrized by adapter: a new backend is one more entry per dict.
 
-Each `open_*` fixture is a factory: every call opens one more client on the same backend (for
-SQLite, the same file), as the local host and the CLI do from two processes. Document stores
-take the test's `clock`, which a test advances to see documents expire. Queues take the
-session's `servers` (Azurite, started on first use); a test's own names keep it apart there.
-The system of record is one engine, built as the app builds it, on an SoR database of each kind
-(tables, no rows).
+Each `open_*` fixture is a factory: every call opens one more adapter on the same backend (for
+SQLite, the same file; for Cosmos DB, the same database), as the local host and the CLI do
+from two processes. Document stores take the test's `clock`, which a test advances to see
+documents expire, and what the session shares (servers, clients). Queues take the session's
+`servers` (Azurite, started on first use); a test's own names keep it apart there. The system
+of record is one engine, built as the app builds it, on an SoR database of each kind (tables,
+no rows).
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from typing import Protocol, TypeVar
 import pytest
 import sqlalchemy as sa
 from azure.core.credentials import AzureKeyCredential
+from azure.cosmos import CosmosClient
 
+from mosaic.adapters.azure.cosmos_documents import CosmosDocumentStore
+from mosaic.adapters.azure.cosmos_layout import CosmosLayout
 from mosaic.adapters.azure.search import AzureSearchIndex
 from mosaic.adapters.azure.storage_queue import StorageQueue
 from mosaic.adapters.azure.webhook_notifier import WebhookNotifier
@@ -37,7 +41,7 @@ from mosaic.ports.queue import MessageQueue
 from mosaic.ports.search import SearchIndex
 from mosaic.ports.sor import SystemOfRecord
 from mosaic.settings import Settings
-from tests.servers import Servers, azurite_connection_string, free_port
+from tests.servers import COSMOS_KEY, Servers, azurite_connection_string, cosmos_endpoint, free_port
 from tests.sor_databases import postgres_sor, sqlite_sor, unopenable_sqlite_url
 from tests.webhook_receiver import SECRET, shared_receiver, stop_shared_receiver
 
@@ -62,8 +66,49 @@ class Clock:
         self.now += seconds
 
 
-DOCUMENT_STORES: dict[str, Callable[[Path, Clock], Closable]] = {
-    "sqlite": lambda directory, clock: SqliteDocumentStore(directory / "documents.db", clock),
+class Shared:
+    """What every adapter of the session shares: the servers, and one Cosmos DB client, as
+    a process has one (bootstrap builds it once)."""
+
+    def __init__(self, servers: Servers) -> None:
+        self.servers = servers
+        self._cosmos: CosmosClient | None = None
+
+    def cosmos(self) -> CosmosClient:
+        if self._cosmos is None:
+            self._cosmos = CosmosClient(
+                cosmos_endpoint(self.servers.cosmos()),
+                COSMOS_KEY,
+                connection_verify=False,  # the local server's certificate is self-signed
+                enable_endpoint_discovery=False,  # one endpoint: no retry elsewhere on a 500
+            )
+        return self._cosmos
+
+    def close(self) -> None:
+        if self._cosmos is not None:
+            self._cosmos.close()
+
+
+def cosmos_store(directory: Path, clock: Clock, shared: Shared, layout: CosmosLayout) -> Closable:
+    """A store in a database of the test's own (its name kept in the test's directory) on
+    the session's Cosmos DB server. The server does not expire items (a stand-in gap): the
+    store is told so, and hides and purges expired items itself."""
+    name = directory / "cosmos-database"
+    if not name.exists():
+        name.write_text(f"test-{uuid.uuid4().hex}")
+    return CosmosDocumentStore(
+        shared.cosmos(), name.read_text(), layout, clock, service_expires_items=False
+    )
+
+
+DOCUMENT_STORES: dict[str, Callable[[Path, Clock, Shared], Closable]] = {
+    "sqlite": lambda directory, clock, _: SqliteDocumentStore(directory / "documents.db", clock),
+    "cosmos": lambda directory, clock, shared: cosmos_store(
+        directory, clock, shared, CosmosLayout.PROGRAM
+    ),
+    "cosmos-hierarchical": lambda directory, clock, shared: cosmos_store(
+        directory, clock, shared, CosmosLayout.HIERARCHICAL
+    ),
 }
 QUEUES: dict[str, Callable[[Path, Servers], Closable]] = {
     "sqlite": lambda directory, servers: SqliteQueue(directory / "queues.db"),
@@ -128,12 +173,19 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def shared(servers: Servers) -> Iterator[Shared]:
+    session = Shared(servers)
+    yield session
+    session.close()
+
+
 @pytest.fixture(params=sorted(DOCUMENT_STORES))
 def open_store(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
+    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, shared: Shared
 ) -> Iterator[Callable[[], Closable]]:
     build = DOCUMENT_STORES[request.param]
-    yield from _opener(lambda directory: build(directory, clock), tmp_path)
+    yield from _opener(lambda directory: build(directory, clock, shared), tmp_path)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from mosaic.adapters.document_rules import query_order
 from mosaic.ports.documents import (
     INDEXED_FIELDS,
     Container,
@@ -107,10 +108,7 @@ class Query:
         order: OrderBy | None,
         now: float,
     ) -> None:
-        order = order or OrderBy()
-        order.check(container)
-        if any(w.path == order.path and w.op == "=" for w in where):
-            order = OrderBy("id", order.descending)
+        order = query_order(container, where, order)
         self.key, self._descending = key(order.path), order.descending
         self._index = index_name(container, order.path)
         query = [container, program, [[w.path, w.op, w.value] for w in where], order.path]

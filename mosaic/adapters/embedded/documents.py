@@ -7,10 +7,16 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mosaic.adapters.document_rules import (
+    PagedQueries,
+    check_increment,
+    check_page_size,
+    checked_identity,
+)
 from mosaic.adapters.embedded.document_queries import (
     LIVE,
     Query,
@@ -29,7 +35,6 @@ from mosaic.ports.documents import (
     StaleDocument,
     StoredDocument,
     Where,
-    documents_of,
     field_path,
 )
 
@@ -48,8 +53,6 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS documents_expires ON documents (expires) WHERE expires IS NOT NULL",
     *index_statements(),
 )
-# Cosmos DB refuses these in an id; refusing them here keeps the two adapters interchangeable.
-_FORBIDDEN_ID_CHARACTERS = frozenset("/\\?#")
 _KEY = "container = :container AND program = :program AND id = :id"
 _INSERT = (
     "INSERT INTO documents (container, program, id, body, etag, updated, expires) "
@@ -80,7 +83,7 @@ _INCREMENT_LIVE = (
 PURGE_BATCH = 500
 
 
-class SqliteDocumentStore:
+class SqliteDocumentStore(PagedQueries):
     """Documents in one table of a SQLite file. A body's `ttl` sets the `expires` column; an
     expired row is invisible to every operation and removed by `purge_expired`."""
 
@@ -241,15 +244,7 @@ class SqliteDocumentStore:
 
     def _prepare(self, container: Container, body: JsonDocument) -> dict[str, Any]:
         """The row to write: identity checked, `_` system fields dropped, expiry from `ttl`."""
-        id, program, ttl = body.get("id"), body.get("program"), body.get("ttl")
-        if not isinstance(id, str) or not id or _FORBIDDEN_ID_CHARACTERS & set(id):
-            raise ValueError(f"a document needs a string id without / \\ ? #, not {id!r}")
-        if not isinstance(program, str) or not program:
-            raise ValueError(f"a document needs a string program, not {program!r}")
-        if ttl is not None and (
-            isinstance(ttl, bool) or not isinstance(ttl, int) or ttl == 0 or ttl < -1
-        ):
-            raise ValueError(f"ttl is a positive number of seconds or -1 (never), not {ttl!r}")
+        id, program, ttl = checked_identity(body)
         now = self._now()
         clean = {key: value for key, value in body.items() if not key.startswith("_")}
         return {
@@ -262,27 +257,6 @@ class SqliteDocumentStore:
             "expires": now + ttl if ttl is not None and ttl > 0 else None,
         }
 
-    def query(
-        self,
-        container: Container,
-        program: str,
-        *,
-        where: Sequence[Where] = (),
-        equals: Mapping[str, JsonScalar] | None = None,
-        order_by: OrderBy | None = None,
-        limit: int | None = None,
-    ) -> list[StoredDocument]:
-        where = [*where, *(Where(path, "=", value) for path, value in (equals or {}).items())]
-        if limit is None:
-            return list(self.iterate(container, program, where=where, order_by=order_by))
-        if limit < 0:
-            raise ValueError("limit must not be negative")
-        if limit == 0:
-            return []
-        return self.page(
-            container, program, where=where, order_by=order_by, page_size=limit
-        ).documents
-
     def page(
         self,
         container: Container,
@@ -294,8 +268,7 @@ class SqliteDocumentStore:
         continuation: str | None = None,
     ) -> Page:
         """Reads one row past the page, so the last page says so (no continuation)."""
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+        check_page_size(page_size)
         query = Query(container, program, where, order_by, self._now())
         statements, parameters = query.page(continuation), query.parameters
         rows: list[tuple[str, str, str, Any]] = []
@@ -308,26 +281,6 @@ class SqliteDocumentStore:
         more, rows = len(rows) > page_size, rows[:page_size]
         documents = [StoredDocument(json.loads(body), etag) for body, etag, _, _ in rows]
         return Page(documents, query.continuation(*rows[-1][2:]) if more else None)
-
-    def iterate(
-        self,
-        container: Container,
-        program: str,
-        *,
-        where: Sequence[Where] = (),
-        order_by: OrderBy | None = None,
-        page_size: int = 100,
-    ) -> Iterator[StoredDocument]:
-        return documents_of(
-            lambda continuation: self.page(
-                container,
-                program,
-                where=where,
-                order_by=order_by,
-                page_size=page_size,
-                continuation=continuation,
-            )
-        )
 
     def count(self, container: Container, program: str, *, where: Sequence[Where] = ()) -> int:
         query = Query(container, program, where, None, self._now())
@@ -368,19 +321,10 @@ def _migrate(connection: sqlite3.Connection) -> None:
 
 
 def _increment_path(field: str, delta: int, initial: Mapping[str, JsonScalar] | None) -> str:
-    if isinstance(delta, bool) or not isinstance(delta, int):
-        raise ValueError(f"an increment is an integer, not {delta!r}")
-    if initial and {"id", "program"} & set(initial):
-        raise ValueError("initial fields must not name id or program")
-    return _field_json_path(field)
-
-
-@functools.lru_cache(maxsize=4096)
-def _field_json_path(field: str) -> str:
-    if field in ("id", "program", "ttl") or len(field_path(field)) != 1:
-        raise ValueError(f"not a top-level field that can be incremented: {field!r}")
+    check_increment(field, delta, initial)
     return _json_path(field)
 
 
+@functools.lru_cache(maxsize=4096)
 def _json_path(dotted: str) -> str:
     return "$" + "".join(f'."{segment}"' for segment in field_path(dotted))
