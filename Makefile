@@ -37,8 +37,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The whole suite on the embedded backend, then the HTTP suite again on the Azure adapters
+# (Cosmos DB server, Azurite, the AI Search stand-in), started by the tests themselves.
 test: lint $(NODE_STAMP) postgres
 	$(BIN)/pytest
+	$(BIN)/pytest tests/functions --backend azure -q
 
 # wrk is the load generator (a Debian package): installed when missing, as root.
 bench: $(STAMP)

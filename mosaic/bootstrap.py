@@ -12,9 +12,16 @@ import os
 import secrets
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from azure.core.credentials import AzureKeyCredential, TokenCredential
+from pydantic import SecretStr
 
+from mosaic.adapters.azure.cosmos_documents import CosmosDocumentStore, open_cosmos_store
+from mosaic.adapters.azure.search import AzureSearchIndex
+from mosaic.adapters.azure.storage_queue import StorageQueue
+from mosaic.adapters.azure.webhook_notifier import WebhookNotifier
 from mosaic.adapters.clock import FixedClock, SystemClock
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
@@ -81,20 +88,15 @@ def sor_engine(settings: Settings) -> sa.Engine:
 
 
 def build_backends(settings: Settings) -> Backends:
-    if settings.backend != "embedded":
-        raise ConfigurationError(
-            "MOSAIC_BACKEND=azure: the Cosmos DB, Storage Queue and AI Search adapters are not "
-            "built yet; only the embedded backend runs"
-        )
-    data = settings.data_dir
+    """The adapters the settings choose: every port embedded (SQLite files in the data
+    directory), or on Azure (MOSAIC_BACKEND=azure). Raises ConfigurationError naming a
+    missing setting."""
     frozen = settings.frozen_now
     clock: Clock = FixedClock(frozen) if frozen else SystemClock()
+    ports = _azure_ports(settings) if settings.backend == "azure" else _embedded_ports(settings)
     return Backends(
-        documents=SqliteDocumentStore(data / "documents.sqlite"),
-        queue=SqliteQueue(data / "queues.sqlite"),
-        search=SqliteSearchIndex(data / "search.sqlite"),
+        **ports,
         sor=SqlSystemOfRecord(sor_engine(settings)),
-        notifier=OutboxNotifier(data / "outbox.sqlite"),
         clock=clock,
         wall_clock=SystemClock(),
         sessions=JwtSessionTokens(secret(settings, "token_secret")),
@@ -106,6 +108,84 @@ def build_backends(settings: Settings) -> Backends:
             program_failures_allowed=settings.login_program_failures_allowed,
         ),
     )
+
+
+def _embedded_ports(settings: Settings) -> dict[str, Any]:
+    data = settings.data_dir
+    return {
+        "documents": SqliteDocumentStore(data / "documents.sqlite"),
+        "queue": SqliteQueue(data / "queues.sqlite"),
+        "search": SqliteSearchIndex(data / "search.sqlite"),
+        "notifier": OutboxNotifier(data / "outbox.sqlite"),
+    }
+
+
+def _azure_ports(settings: Settings) -> dict[str, Any]:
+    """Cosmos DB, Storage queues, AI Search and the notifier webhook. A service without a key
+    (or connection string) is reached with Entra ID: DefaultAzureCredential, which is the
+    function app's managed identity in Azure."""
+    if settings.sor_url is None:
+        raise ConfigurationError("MOSAIC_SOR_URL must be set for MOSAIC_BACKEND=azure")
+    return {
+        "documents": _cosmos(settings),
+        "queue": _storage_queue(settings),
+        "search": AzureSearchIndex(
+            _required(settings, "search_endpoint"),
+            _key_or_identity(settings.search_key),
+            settings.search_index,
+        ),
+        "notifier": WebhookNotifier(
+            _required(settings, "notifier_webhook_url"), secret(settings, "notifier_webhook_secret")
+        ),
+    }
+
+
+def _cosmos(settings: Settings) -> CosmosDocumentStore:
+    endpoint = _required(settings, "cosmos_endpoint")
+    key = settings.cosmos_key.get_secret_value() if settings.cosmos_key else None
+    credential = key or _identity()
+    options: dict[str, Any] = {}
+    if settings.cosmos_stand_in:  # a self-signed certificate, and one endpoint to talk to
+        options = {"connection_verify": False, "enable_endpoint_discovery": False}
+    return open_cosmos_store(
+        endpoint,
+        credential,
+        settings.cosmos_database,
+        settings.cosmos_layout,
+        service_expires_items=not settings.cosmos_stand_in,
+        **options,
+    )
+
+
+def _storage_queue(settings: Settings) -> StorageQueue:
+    if settings.storage_connection is not None:
+        return StorageQueue.from_connection_string(settings.storage_connection.get_secret_value())
+    url = settings.storage_queue_url()
+    if url is None:
+        raise ConfigurationError(
+            "AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__queueServiceUri "
+            "(Entra ID) must be set for MOSAIC_BACKEND=azure"
+        )
+    return StorageQueue.from_account_url(url, _identity())
+
+
+def _required(settings: Settings, name: str) -> str:
+    value = getattr(settings, name)
+    if not value:
+        raise ConfigurationError(f"MOSAIC_{name.upper()} must be set for MOSAIC_BACKEND=azure")
+    return str(value)
+
+
+def _key_or_identity(key: SecretStr | None) -> AzureKeyCredential | TokenCredential:
+    return AzureKeyCredential(key.get_secret_value()) if key else _identity()
+
+
+@cache
+def _identity() -> TokenCredential:
+    """One Entra ID credential per process (it caches its tokens)."""
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
 
 
 @cache

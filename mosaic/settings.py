@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="Cosmos DB partition key: /program, or /program then /id for programs "
         "that outgrow one logical partition (20 GB); fixed once the containers exist",
     )
+    cosmos_stand_in: bool = Field(
+        default=False,
+        description="the local Cosmos DB server (npm), for development and tests: its "
+        "self-signed certificate, one endpoint, and no TTL of its own; never in Azure",
+    )
     storage_connection: SecretStr | None = Field(default=None, alias="AzureWebJobsStorage")
     storage_queue_service_uri: str | None = Field(
         default=None,
@@ -84,8 +89,9 @@ class Settings(BaseSettings):
 
     @property
     def frozen_now(self) -> datetime | None:
-        """MOSAIC_NOW is honoured by the embedded backend only."""
-        return self.now if self.backend == "embedded" else None
+        """MOSAIC_NOW is honoured by the embedded backend, and by the Azure adapters on the
+        local stand-ins (development and tests), never against Azure itself."""
+        return self.now if self.backend == "embedded" or self.cosmos_stand_in else None
 
     def storage_queue_url(self) -> str | None:
         """The queue service URL for an Entra ID credential, as the Functions host finds it:

@@ -10,6 +10,17 @@ import pytest
 from tests.servers import Servers
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("embedded", "azure"),
+        default="embedded",
+        help="the backend the HTTP suite (tests/functions) runs the app on: embedded SQLite, "
+        "or the Azure adapters on the local servers (Azurite, the Cosmos DB server, the "
+        "AI Search stand-in)",
+    )
+
+
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
     started = Servers()

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
 
 # Settings that make sense on the embedded backend only: never set in Azure.
-EMBEDDED_ONLY = frozenset({"data_dir", "now", "demo_seed"})
+EMBEDDED_ONLY = frozenset({"data_dir", "now", "demo_seed", "cosmos_stand_in"})
+# (cosmos_stand_in: the local Cosmos DB server of development and tests, never Azure's.)
 # The template authenticates with the function app's managed identity (Entra ID); keys and a
 # storage connection string are the alternative for key-based accounts and the emulators.
 # The account name is the other way to name the queue service (the template gives its URI).

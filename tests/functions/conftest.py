@@ -9,15 +9,20 @@ from mosaic import bootstrap
 from mosaic.localhost import build_asgi_app, serving_in_thread
 from mosaic.services.backends import Backends
 from mosaic.settings import get_settings
+from tests.azure_backend import azure_settings
 from tests.factories import NOW, SECRET, insert_member, sor_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def app_backends(tmp_path, monkeypatch) -> Iterator[Backends]:
-    """The app's own bootstrap, pointed at a fresh data directory and a SoR with one member."""
+def app_backends(tmp_path, monkeypatch, request, servers) -> Iterator[Backends]:
+    """The app's own bootstrap, pointed at a fresh data directory and a SoR with one member;
+    with `--backend azure`, at the Azure adapters on the session's local servers."""
     insert_member(sor_engine(tmp_path))
+    if request.config.getoption("--backend") == "azure":
+        for name, value in azure_settings(servers).items():
+            monkeypatch.setenv(name, value)
     monkeypatch.setenv("MOSAIC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MOSAIC_SOR_URL", f"sqlite:///{tmp_path / 'sor.sqlite'}")
     monkeypatch.setenv("MOSAIC_NOW", NOW.isoformat())
@@ -26,9 +31,13 @@ def app_backends(tmp_path, monkeypatch) -> Iterator[Backends]:
     monkeypatch.setenv("MOSAIC_REFRESH_COALESCE_SECONDS", "0")  # every login queues a refresh
     get_settings.cache_clear()
     bootstrap.backends.cache_clear()
-    yield bootstrap.backends()
+    backends = bootstrap.backends()
+    yield backends
     get_settings.cache_clear()
     bootstrap.backends.cache_clear()
+    close = getattr(backends.documents, "close", None)
+    if close is not None:
+        close()  # a Cosmos DB client's connections
 
 
 @pytest.fixture
