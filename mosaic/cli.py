@@ -56,12 +56,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _seed(members: int, seed: int, *, if_empty: bool) -> int:
-    from mosaic.demo.seed import is_seeded, seed_demo
+    from mosaic.demo.seed import add_missing_tables, is_seeded, seed_demo
 
     engine = sor_engine(get_settings())
     if is_seeded(engine):
         if if_empty:
-            print("demo data already seeded; keeping it")
+            added = add_missing_tables(engine)
+            print("demo data already seeded; keeping it" + _added(added))
             return 0
         print("the system of record is already seeded; `make clean` starts over", file=sys.stderr)
         return 2
@@ -99,6 +100,10 @@ def _refresh_programs() -> list[str]:
     for code in codes:
         refresh_program(backends(), code, "seed")
     return codes
+
+
+def _added(tables: list[str]) -> str:
+    return f" (SoR tables added: {', '.join(tables)})" if tables else ""
 
 
 def _seed_file() -> Path:

@@ -1,5 +1,6 @@
 """SoR rows the shared factories do not insert: reservations, membership transactions, offers,
-hotels and outlets, redemptions, tracking, dynamic voucher campaigns and the Engage tables.
+hotels and outlets, redemptions, tracking, dynamic voucher campaigns and the Engage tables;
+and deletions, each with its tombstone in `sor_deletions`, as the SoR writes one (changes.py).
 Each goes in through the schema, so the same rows land on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -170,10 +171,16 @@ def insert_tracking(
 
 
 def insert_campaign(
-    engine: sa.Engine, id: str, valid_from: date, valid_to: date, updated_at: datetime
+    engine: sa.Engine,
+    id: str,
+    valid_from: date,
+    valid_to: date,
+    updated_at: datetime,
+    program: str = "SIAM",
 ) -> None:
-    """An Engage dynamic voucher campaign of food for every SIAM member."""
+    """An Engage dynamic voucher campaign of food for every member of the program."""
     what = {"id": id, "title": f"Campaign {id}", "type": "food", "hotel": None, "target": "all"}
+    what |= {"program": program}
     when = {"valid_from": valid_from, "valid_to": valid_to, "updated_at": updated_at}
     _insert(engine, t.dynamic_voucher_campaigns, what | when)
 
@@ -206,3 +213,31 @@ def insert_devices(engine: sa.Engine, platforms: list[str], number: str = NUMBER
             for n, platform in enumerate(platforms)
         ),
     )
+
+
+def delete_rows(
+    engine: sa.Engine, table: sa.Table, deleted_at: datetime, *where: sa.ColumnElement[bool]
+) -> int:
+    """Delete the rows of `table` that match `where` as the SoR does (a delete trigger in
+    production): one tombstone per row in `sor_deletions`, in the same transaction, with its
+    primary key (program aside) joined by "|" and its membership, if it belongs to one."""
+    key = [column for column in table.primary_key.columns if column.name != "program"]
+    number = table.c.get("membership_number", sa.null())
+    with engine.begin() as c:
+        rows = c.execute(sa.select(table.c.program, number, *key).where(*where)).all()
+        c.execute(sa.delete(table).where(*where))
+        if rows:
+            c.execute(
+                sa.insert(t.sor_deletions),
+                [
+                    {
+                        "program": row[0],
+                        "table_name": table.name,
+                        "row_key": "|".join(str(value) for value in row[2:]),
+                        "membership_number": row[1],
+                        "deleted_at": deleted_at,
+                    }
+                    for row in rows
+                ],
+            )
+    return len(rows)

@@ -74,6 +74,16 @@ def is_seeded(engine: sa.Engine) -> bool:
         return conn.execute(sa.select(schema.programs.c.code).limit(1)).first() is not None
 
 
+def add_missing_tables(engine: sa.Engine) -> list[str]:
+    """Create the SoR tables a seeded demo SoR lacks (added by a later version, such as
+    `sor_deletions`), empty, and name them; the tables it has are left as they are."""
+    existing = set(sa.inspect(engine).get_table_names())
+    missing = [table for table in schema.metadata.sorted_tables if table.name not in existing]
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=missing)
+    return [table.name for table in missing]
+
+
 def seed_demo(
     engine: sa.Engine, *, members: int, seed: int, today: date, replace: bool = False
 ) -> SeedReport:

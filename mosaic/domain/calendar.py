@@ -8,7 +8,7 @@ month a point expires at) are dates where the program is, not in UTC: 01:00 in B
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,15 @@ def local_date(instant: datetime, timezone: str) -> date:
 def start_of_day(day: date, timezone: str) -> datetime:
     """Local midnight of `day` in the timezone, as an aware instant."""
     return datetime.combine(day, time.min, zone(timezone))
+
+
+def days_begun(since: datetime, until: datetime, timezone: str) -> tuple[date, date] | None:
+    """The first and last business days whose local midnight falls in `(since, until]`, or
+    None when no day began then. A day begins at the first instant of its local date, so the
+    days begun are those after since's local date, up to until's (right across a DST jump)."""
+    first = local_date(since, timezone) + timedelta(days=1)
+    last = local_date(until, timezone)
+    return (first, last) if first <= last else None
 
 
 def history_start(now: datetime, timezone: str) -> datetime:

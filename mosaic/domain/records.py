@@ -77,6 +77,7 @@ class SorOffer:
     valid_from: date
     valid_to: date
     updated_at: datetime | None = None
+    """The newest change of the offer's row and of its package links (`offer_packages`)."""
     packages: frozenset[str] = frozenset()
     """The packages the offer is for; empty: every package."""
 
@@ -99,7 +100,7 @@ class SorDevice:
 class SorCampaign:
     """An Engage dynamic voucher campaign of the program (`dynamic_voucher_campaigns`):
     target `all`, `full`, `invitee` or `package:<code>`, valid valid_from..valid_to
-    (inclusive, the program's business dates). The table keeps no change time."""
+    (inclusive, the program's business dates)."""
 
     id: str
     title: str
@@ -108,6 +109,7 @@ class SorCampaign:
     target: str
     valid_from: date
     valid_to: date
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -134,15 +136,17 @@ class SorMembershipRecord:
 
     @property
     def newest_change(self) -> datetime:
-        """The newest `updated_at` of every row read (the document's sorVersion). A row
-        deleted from the SoR leaves no time behind: the refresh still notices, because it
-        compares what it built with what is stored."""
+        """The newest `updated_at` of every row read, offer package links and campaigns
+        included (the document's sorVersion). A row deleted from the SoR leaves no time
+        behind: the refresh still notices, because it compares what it built with what is
+        stored."""
         rows: list[
             SorStaticVoucher
             | SorTracking
             | SorReservation
             | SorMembershipTransaction
             | SorOffer
+            | SorCampaign
             | SorDevice
         ] = [
             *self.static_vouchers,
@@ -150,6 +154,7 @@ class SorMembershipRecord:
             *self.reservations,
             *self.membership_transactions,
             *self.offers,
+            *self.campaigns,
             *self.devices,
         ]
         times = [self.membership.updated_at]

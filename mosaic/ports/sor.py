@@ -17,8 +17,10 @@ class SorUnavailable(Exception):
 @dataclass(frozen=True)
 class SorChanges:
     """What changed in one program's SoR rows in a time window: the memberships whose own
-    rows changed, and whether a program-wide row (an offer) did, which concerns every
-    membership of the program and is answered as a flag rather than as every member."""
+    rows were written or deleted, and whether something program-wide changed (an offer, an
+    offer package or a campaign written or deleted, or one that started or ended on a day
+    begun in the window), which concerns every membership of the program and is answered as
+    a flag rather than as every member."""
 
     membership_numbers: frozenset[str]
     program_wide: bool = False
@@ -44,8 +46,10 @@ class SystemOfRecord(Protocol):
         ...
 
     def membership_changes(self, program: str, *, since: datetime, until: datetime) -> SorChanges:
-        """The memberships of `program` whose feeding rows have an `updated_at` in
-        `(since, until]` (aware instants), from set-based queries in one read transaction."""
+        """What changed in `program` in `(since, until]` (aware instants): feeding rows with
+        an `updated_at` or a deletion (`sor_deletions`) in the window, and campaigns or offers
+        whose first day or first day after their end began in it, in the program's timezone;
+        from set-based queries in one read transaction."""
         ...
 
     def memberships_started(self, *, first: date, last: date) -> dict[str, list[str]]:

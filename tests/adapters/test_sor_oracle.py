@@ -158,6 +158,12 @@ def test_every_statement_compiles_for_oracle_without_another_dialects_sql(
             assert "FETCH FIRST" not in sql, sql
 
 
+def test_the_port_reads_include_the_updates_deletions_and_days_begun(tmp_path: Path) -> None:
+    sql = [str(s.compile(dialect=oracle_dialect((19, 0)))) for s in _port_reads(tmp_path)]
+    assert any("FROM sor_deletions" in statement for statement in sql)
+    assert any("dynamic_voucher_campaigns.valid_from >=" in statement for statement in sql)
+
+
 def test_a_query_without_a_table_selects_from_dual() -> None:
     from mosaic.adapters.sor.changes import PROGRAM_WIDE_TABLES
 

@@ -96,8 +96,13 @@ def test_an_offer_or_campaign_change_is_a_program_wide_flag_not_a_list_of_member
     else:
         insert_campaign(six_members, "C1", date(2026, 11, 1), date(2026, 12, 31), INSIDE)
 
-    changes = sor.membership_changes("SIAM", since=SINCE, until=UNTIL)
+    assert_program_wide_in_siam_inside_the_window_only(sor)
 
+
+def assert_program_wide_in_siam_inside_the_window_only(sor: SystemOfRecord) -> None:
+    """A program-wide change of SIAM in `(SINCE, UNTIL]`, naming no membership, and none of
+    LUMA nor after the window."""
+    changes = sor.membership_changes("SIAM", since=SINCE, until=UNTIL)
     assert changes.program_wide
     assert changes.membership_numbers == frozenset()
     assert not sor.membership_changes("LUMA", since=SINCE, until=UNTIL).program_wide

@@ -56,6 +56,22 @@ def test_offers_name_the_packages_they_are_for(sor_database: sa.Engine, sor: Sys
     }
 
 
+def test_an_offer_changed_when_its_row_or_one_of_its_package_links_did(
+    sor_database: sa.Engine, sor: SystemOfRecord
+):
+    _member(sor_database)
+    before = NOW - timedelta(days=2)
+    insert_offer(sor_database, "OF-ALL", date(2026, 1, 1), date(2027, 1, 1), before)
+    insert_offer(sor_database, "OF-TOP", date(2026, 1, 1), date(2027, 1, 1), before)
+    link_offer_to_packages(sor_database, "OF-TOP", ["SIAM-GOLD"], NOW - timedelta(days=3))
+    link_offer_to_packages(sor_database, "OF-TOP", ["SIAM-PLAT"], NOW)
+
+    record = sor.membership_record("SIAM", NUMBER, history_since=SINCE)
+
+    assert record is not None
+    assert {o.code: o.updated_at for o in record.offers} == {"OF-ALL": before, "OF-TOP": NOW}
+
+
 def test_the_catalog_carries_the_programs_configuration(
     sor_database: sa.Engine, sor: SystemOfRecord
 ):

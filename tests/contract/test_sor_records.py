@@ -132,7 +132,9 @@ def test_history_starts_at_the_instant_and_at_its_own_timezones_date(
         SorOffer("O1", "Offer O1", None, date(2026, 1, 1), date(2026, 11, 1), OLD)
     ]
     assert found.campaigns == [
-        SorCampaign("C1", "Campaign C1", "food", None, "all", date(2026, 1, 1), date(2026, 11, 1))
+        SorCampaign(
+            "C1", "Campaign C1", "food", None, "all", date(2026, 1, 1), date(2026, 11, 1), OLD
+        )
     ]
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from mosaic.adapters.sor import schema
 from mosaic.demo.codes import luhn_digit
 from mosaic.demo.keys import demo_key, key_hash
-from mosaic.demo.seed import is_seeded, seed_demo
+from mosaic.demo.seed import add_missing_tables, is_seeded, seed_demo
 from mosaic.demo.show import demo_sample
 
 TODAY = date(2025, 3, 15)
@@ -256,3 +256,17 @@ def test_some_offers_are_for_one_package_and_name_real_ones(engine: sa.Engine) -
     for link in links:
         assert (link["program"], link["offer"]) in offers
         assert (link["program"], link["package"]) in packages
+
+
+def test_a_demo_sor_seeded_before_a_table_existed_gets_it_empty_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    engine = _seeded(tmp_path / "older.db", members=10)
+    with engine.begin() as conn:
+        schema.sor_deletions.drop(conn)
+    members = _dump(engine, "memberships")
+
+    assert add_missing_tables(engine) == ["sor_deletions"]
+    assert add_missing_tables(engine) == []
+    assert _rows(engine, schema.sor_deletions) == []
+    assert _dump(engine, "memberships") == members

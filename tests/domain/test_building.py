@@ -117,7 +117,12 @@ def test_voucher_cancelled_in_the_sor_is_cancelled_whatever_was_done_here():
 
 
 def test_sor_version_covers_every_row_that_feeds_the_document():
-    from mosaic.domain.records import SorMembershipTransaction, SorOffer, SorReservation
+    from mosaic.domain.records import (
+        SorCampaign,
+        SorMembershipTransaction,
+        SorOffer,
+        SorReservation,
+    )
 
     base = sor_record()
     newer = NOW - timedelta(hours=1)
@@ -132,6 +137,9 @@ def test_sor_version_covers_every_row_that_feeds_the_document():
             SorMembershipTransaction("M1", "renewal", Decimal(1), "THB", NOW, newer)
         ],
         "offers": [SorOffer("OF1", "Spa", None, date(2026, 1, 1), date(2027, 1, 1), newer)],
+        "campaigns": [  # ended: no voucher to issue, still read
+            SorCampaign("C1", "Spa", "spa", None, "all", date(2026, 1, 1), date(2026, 1, 31), newer)
+        ],
     }
     for section, rows in others.items():
         record = replace(base, **{section: rows})

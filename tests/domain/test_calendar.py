@@ -1,9 +1,9 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from mosaic.domain.calendar import add_months, history_start, local_date
+from mosaic.domain.calendar import add_months, days_begun, history_start, local_date
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -44,3 +44,38 @@ def test_local_date_of_an_instant_depends_on_the_timezone():
 def test_unknown_timezone_is_refused():
     with pytest.raises(ValueError, match="unknown timezone"):
         local_date(datetime(2026, 1, 1, tzinfo=UTC), "Mars/Olympus")
+
+
+BANGKOK_MIDNIGHT = datetime(2026, 11, 21, 17, 0, tzinfo=UTC)  # 22 November begins in Bangkok
+SECOND = timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "begun"),
+    [
+        (BANGKOK_MIDNIGHT - SECOND, BANGKOK_MIDNIGHT, (date(2026, 11, 22), date(2026, 11, 22))),
+        (BANGKOK_MIDNIGHT, BANGKOK_MIDNIGHT + timedelta(hours=1), None),  # since is out
+        (
+            BANGKOK_MIDNIGHT - timedelta(days=2),  # 20 November's midnight: out
+            BANGKOK_MIDNIGHT - SECOND,
+            (date(2026, 11, 21),) * 2,
+        ),
+        (
+            BANGKOK_MIDNIGHT - SECOND,
+            BANGKOK_MIDNIGHT + timedelta(days=2),
+            (date(2026, 11, 22), date(2026, 11, 24)),
+        ),
+    ],
+)
+def test_the_days_begun_in_a_window_are_the_program_days_whose_midnight_it_holds(
+    since, until, begun
+):
+    assert days_begun(since, until, "Asia/Bangkok") == begun
+
+
+def test_a_day_without_a_midnight_begins_at_its_first_instant():
+    # Santiago moved its clocks from 24:00 to 01:00: 8 September 2024 began at 04:00 UTC.
+    first_instant = datetime(2024, 9, 8, 4, 0, tzinfo=UTC)
+    santiago = "America/Santiago"
+    assert days_begun(first_instant - SECOND, first_instant, santiago) == (date(2024, 9, 8),) * 2
+    assert days_begun(first_instant, first_instant + timedelta(hours=20), santiago) is None

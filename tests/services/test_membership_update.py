@@ -1,4 +1,4 @@
-"""The hourly membership update: watermarks, the safety lag, concurrent runs."""
+"""The hourly membership update: watermarks, the overlap of its windows, concurrent runs."""
 
 import json
 import threading
@@ -14,7 +14,7 @@ from mosaic.adapters.sor.sql import SqlSystemOfRecord
 from mosaic.ports.documents import Container
 from mosaic.services.membership_update import (
     FIRST_RUN_LOOKBACK,
-    SAFETY_LAG,
+    OVERLAP,
     WATERMARK_ID,
     update_memberships,
 )
@@ -40,32 +40,65 @@ def _watermark(backends) -> str:
     return str(backends.documents.read(Container.SYSTEM, "SIAM", WATERMARK_ID).body["watermark"])
 
 
-def test_the_first_run_looks_one_hour_back_and_stops_short_of_now_by_the_lag(tmp_path, engine):
+def test_the_first_run_looks_one_hour_back_up_to_now(tmp_path, engine):
     clock = FixedClock(NOW)
     backends = embedded_backends(tmp_path, engine=engine, wall_clock=clock)
     touch_membership(engine, "SIAM-0000001", NOW - FIRST_RUN_LOOKBACK + timedelta(seconds=1))
     [update] = update_memberships(backends).programs
-    assert (update.since, update.until) == (NOW - FIRST_RUN_LOOKBACK, NOW - SAFETY_LAG)
+    assert (update.since, update.until) == (NOW - FIRST_RUN_LOOKBACK, NOW)
     assert update.queued == 1
     assert _queued(backends) == ["SIAM-0000001"]  # unchanged SIAM-0000002 is not queued
-    assert _watermark(backends) == (NOW - SAFETY_LAG).isoformat()
+    assert _watermark(backends) == NOW.isoformat()
 
 
 def test_a_row_committed_after_a_run_is_picked_up_by_the_next_run_and_not_before(tmp_path, engine):
     clock = FixedClock(NOW)
     backends = embedded_backends(tmp_path, engine=engine, wall_clock=clock)
     assert update_memberships(backends).queued == 0
-    # Stamped inside the lag of the last run's clock: committed late, it is still ahead of
-    # the watermark.
-    touch_membership(engine, "SIAM-0000002", NOW - SAFETY_LAG + timedelta(seconds=1))
-    assert update_memberships(backends).queued == 0  # the clock has not passed the lag yet
+    # Stamped by a transaction still open during the last run, committed after it: behind
+    # the watermark, inside the overlap.
+    touch_membership(engine, "SIAM-0000002", NOW - OVERLAP + timedelta(seconds=1))
+    assert update_memberships(backends).queued == 0  # the clock has not moved: no window
     assert _queued(backends) == []
     clock.advance(timedelta(hours=1))
     [update] = update_memberships(backends).programs
-    assert (update.since, update.queued) == (NOW - SAFETY_LAG, 1)
+    assert (update.since, update.until, update.queued) == (NOW - OVERLAP, clock.now(), 1)
     assert _queued(backends) == ["SIAM-0000002"]
-    assert update_memberships(backends).queued == 0  # nothing twice
-    assert _queued(backends) == ["SIAM-0000002"]
+
+
+def test_a_row_of_a_long_sor_transaction_committed_after_a_run_is_picked_up_by_the_next(
+    tmp_path, engine
+):
+    clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=clock)
+    update_memberships(backends)  # the watermark: now
+    # A batch job's transaction stamped the row 30 s before that run and committed after it.
+    touch_membership(engine, "SIAM-0000001", clock.now() - timedelta(seconds=30), name="Renamed")
+    clock.advance(timedelta(hours=1))
+
+    assert update_memberships(backends).queued == 1
+
+
+def test_a_row_stamped_before_the_overlap_is_not_read_again(tmp_path, engine):
+    clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=clock)
+    touch_membership(engine, "SIAM-0000001", NOW - OVERLAP - timedelta(minutes=1))
+    assert update_memberships(backends).queued == 1  # the first run's hour holds it
+    clock.advance(timedelta(hours=1))
+    assert update_memberships(backends).queued == 0
+
+
+def test_a_row_in_the_overlap_is_queued_by_both_runs_and_the_watermark_moves_on(tmp_path, engine):
+    """Refreshes are idempotent: reading a row twice costs a refresh, skipping one a change."""
+    clock = FixedClock(NOW)
+    backends = embedded_backends(tmp_path, engine=engine, wall_clock=clock)
+    touch_membership(engine, "SIAM-0000001", NOW - timedelta(minutes=1))
+    assert update_memberships(backends).queued == 1
+    clock.advance(timedelta(hours=1))
+    [update] = update_memberships(backends).programs
+    assert (update.queued, update.watermark) == (1, clock.now())
+    clock.advance(timedelta(hours=1))
+    assert update_memberships(backends).queued == 0
 
 
 def test_an_offer_change_queues_every_digital_membership(tmp_path, engine):
@@ -112,10 +145,10 @@ def test_two_runs_at_once_lose_no_row_and_the_watermark_only_moves_forward(
 ):
     early, late = FixedClock(NOW + timedelta(minutes=5)), FixedClock(NOW + timedelta(minutes=30))
     base = embedded_backends(tmp_path, engine=engine, wall_clock=FixedClock(NOW))
-    update_memberships(base)  # watermark: NOW - lag
+    update_memberships(base)  # watermark: NOW
     touch_membership(engine, "SIAM-0000001", NOW + timedelta(minutes=10))  # the late run's
     touch_membership(engine, "SIAM-0000002", NOW + timedelta(minutes=1))  # both runs see it
-    first = (late if later_writes_first else early).now() - SAFETY_LAG
+    first = (late if later_writes_first else early).now()
     barrier = threading.Barrier(2, timeout=10)
     runs = [
         replace(
@@ -136,10 +169,10 @@ def test_two_runs_at_once_lose_no_row_and_the_watermark_only_moves_forward(
 
     assert len(reports) == 2
     assert set(_queued(base)) == {"SIAM-0000001", "SIAM-0000002"}
-    final = late.now() - SAFETY_LAG
+    final = late.now()
     assert _watermark(base) == final.isoformat()
     by_until = {report.programs[0].until: report.programs[0].watermark for report in reports}
-    early_until = early.now() - SAFETY_LAG
+    early_until = early.now()
     # The early run, losing to the late one, found a later watermark and left it there.
     assert by_until == {final: final, early_until: final if later_writes_first else early_until}
 

@@ -8,7 +8,13 @@ import sqlalchemy as sa
 from mosaic.adapters.sor import schema as t
 from mosaic.services.refresh import RefreshReason, refresh_membership
 from tests.factories import NOW, embedded_backends, insert_member, sor_engine
-from tests.sor_rows import insert_membership_transaction, insert_offer, insert_reservation
+from tests.services.test_refresh_dynamic_vouchers import insert_campaign
+from tests.sor_rows import (
+    insert_membership_transaction,
+    insert_offer,
+    insert_reservation,
+    link_offer_to_packages,
+)
 
 OLD = NOW - timedelta(days=10)  # the factory tracking row: the newest change so far
 
@@ -54,3 +60,20 @@ def test_a_refresh_lists_only_the_offers_valid_today(tmp_path):
     backends = embedded_backends(tmp_path, engine=engine)
     document = refresh_membership(backends, "SIAM", "SIAM-0000001", RefreshReason.MANUAL)
     assert [o.code for o in document.offers] == ["SIAM-OF02"]
+
+
+@pytest.mark.parametrize("table", ["campaign", "offer_packages"])
+def test_sor_version_covers_campaigns_and_offer_packages(tmp_path, table):
+    engine = sor_engine(tmp_path)
+    insert_member(engine)
+    changed = NOW - timedelta(days=1)  # every other row is older
+    if table == "campaign":
+        insert_campaign(engine, "C1", updated_at=changed)
+    else:
+        insert_offer(engine, "O1", date(2026, 11, 1), date(2026, 11, 30), NOW - timedelta(days=20))
+        link_offer_to_packages(engine, "O1", ["SIAM-GOLD"], changed)
+    backends = embedded_backends(tmp_path, engine=engine)
+
+    document = refresh_membership(backends, "SIAM", "SIAM-0000001", RefreshReason.MANUAL)
+
+    assert document.meta.sor_version == changed

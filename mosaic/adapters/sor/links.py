@@ -4,6 +4,7 @@ of a membership, which packages each offer is for, and the program's configurati
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -30,20 +31,32 @@ def read_devices(connection: sa.Connection, program: str, number: str) -> list[S
     ]
 
 
+@dataclass(frozen=True)
+class OfferPackages:
+    """The packages an offer is limited to, and the newest change of those links."""
+
+    packages: frozenset[str]
+    updated_at: datetime
+
+
 def read_offer_packages(
     connection: sa.Connection, program: str, offers: Iterable[str]
-) -> dict[str, frozenset[str]]:
+) -> dict[str, OfferPackages]:
     """The packages of each offer that is limited to some; an offer absent from the answer is
     for every package."""
     codes = list(offers)
     if not codes:
         return {}
     c = t.offer_packages.c
-    query = sa.select(c.offer, c.package).where(c.program == program, c.offer.in_(codes))
+    query = sa.select(c.offer, c.package, c.updated_at).where(
+        c.program == program, c.offer.in_(codes)
+    )
     linked: dict[str, set[str]] = {}
-    for offer, package in connection.execute(query):
+    newest: dict[str, datetime] = {}
+    for offer, package, updated_at in connection.execute(query):
         linked.setdefault(str(offer), set()).add(str(package))
-    return {offer: frozenset(packages) for offer, packages in linked.items()}
+        newest[str(offer)] = max(_utc(updated_at), newest.get(str(offer), _utc(updated_at)))
+    return {offer: OfferPackages(frozenset(p), newest[offer]) for offer, p in linked.items()}
 
 
 def read_configuration(connection: sa.Connection, program: str) -> dict[str, str]:

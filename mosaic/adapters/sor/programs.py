@@ -58,7 +58,7 @@ def read_catalog(connection: sa.Connection, program: str, today: date) -> SorPro
                 r.hotel,
                 r.valid_from,
                 r.valid_to,
-                tuple(sorted(packages.get(r.code, ()))),
+                tuple(sorted(linked.packages)) if (linked := packages.get(r.code)) else (),
             )
             for r in offers
         ],

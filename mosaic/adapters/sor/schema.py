@@ -188,6 +188,9 @@ offers = Table(
     Column("updated_at", Stamp, nullable=False),
 )
 Index("ix_offers_updated", offers.c.program, offers.c.updated_at)
+# The hourly update's "first day" and "day after the last" of an offer (changes.py).
+Index("ix_offers_starts", offers.c.program, offers.c.valid_from)
+Index("ix_offers_ends", offers.c.program, offers.c.valid_to)
 
 # Which packages an offer is for; an offer with no row here is for every package.
 offer_packages = Table(
@@ -227,6 +230,16 @@ Index(
     "ix_dyn_campaigns_updated",
     dynamic_voucher_campaigns.c.program,
     dynamic_voucher_campaigns.c.updated_at,
+)
+Index(
+    "ix_dyn_campaigns_starts",
+    dynamic_voucher_campaigns.c.program,
+    dynamic_voucher_campaigns.c.valid_from,
+)
+Index(
+    "ix_dyn_campaigns_ends",
+    dynamic_voucher_campaigns.c.program,
+    dynamic_voucher_campaigns.c.valid_to,
 )
 
 push_messages = Table(
@@ -284,6 +297,21 @@ devices = Table(
 )
 Index("ix_devices_membership", devices.c.membership_number)
 Index("ix_devices_updated", devices.c.program, devices.c.updated_at)
+
+# Tombstones: one row per deleted row of a table that feeds a document, written by the SoR in
+# the transaction that deletes it (changes.py says by whom). `row_key`: the deleted row's
+# primary key without its program, values joined by "|"; `membership_number`: the membership
+# the row belonged to, NULL for a program-wide row (offer, offer package, campaign).
+sor_deletions = Table(
+    "sor_deletions",
+    metadata,
+    _code("program", 16, primary_key=True),
+    _code("table_name", 40, primary_key=True),
+    Column("row_key", String(120), primary_key=True),
+    Column("deleted_at", Stamp, primary_key=True),
+    _code("membership_number"),
+)
+Index("ix_sor_deletions_deleted", sor_deletions.c.program, sor_deletions.c.deleted_at)
 
 # A program's configuration as the back office sets it, one JSON body per section: `settings`
 # (member-facing settings, the referral voucher among them), `loyalty`, `policy:<voucher type>`.

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mosaic.adapters.clock import SystemClock
 from mosaic.adapters.sor import changes, programs
 from mosaic.adapters.sor import schema as t
-from mosaic.adapters.sor.links import read_devices, read_offer_packages
+from mosaic.adapters.sor.links import OfferPackages, read_devices, read_offer_packages
 from mosaic.adapters.sor.snapshot import read_snapshot
 from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import (
@@ -247,18 +247,17 @@ def _offers(connection: sa.Connection, program: str, since: date) -> list[SorOff
     query = sa.select(t.offers).where(c.program == program, c.valid_to >= since)
     rows = connection.execute(query.order_by(c.code)).all()
     packages = read_offer_packages(connection, program, (r.code for r in rows))
-    return [
-        SorOffer(
-            r.code,
-            r.title,
-            r.hotel,
-            r.valid_from,
-            r.valid_to,
-            _utc(r.updated_at),
-            packages.get(r.code, frozenset()),
-        )
-        for r in rows
-    ]
+    return [_offer(r, packages.get(r.code)) for r in rows]
+
+
+def _offer(row: sa.Row[Any], linked: OfferPackages | None) -> SorOffer:
+    """An offer, changed when its row or one of its package links was."""
+    updated_at, packages = _utc(row.updated_at), frozenset[str]()
+    if linked is not None:
+        updated_at, packages = max(updated_at, linked.updated_at), linked.packages
+    return SorOffer(
+        row.code, row.title, row.hotel, row.valid_from, row.valid_to, updated_at, packages
+    )
 
 
 def _campaigns(connection: sa.Connection, program: str, since: date) -> list[SorCampaign]:
@@ -267,7 +266,9 @@ def _campaigns(connection: sa.Connection, program: str, since: date) -> list[Sor
     c = t.dynamic_voucher_campaigns.c
     query = sa.select(t.dynamic_voucher_campaigns).where(c.program == program, c.valid_to >= since)
     return [
-        SorCampaign(r.id, r.title, r.type, r.hotel, r.target, r.valid_from, r.valid_to)
+        SorCampaign(
+            r.id, r.title, r.type, r.hotel, r.target, r.valid_from, r.valid_to, _utc(r.updated_at)
+        )
         for r in connection.execute(query.order_by(c.valid_from, c.id))
     ]
 
