@@ -7,7 +7,7 @@ DEMO_MEMBERS ?= 2000
 HOST ?= 127.0.0.1
 PORT ?= 7071
 
-.PHONY: install run test lint bench clean postgres
+.PHONY: install run run-stand-ins test lint bench clean postgres
 
 NODE_STAMP := node_modules/.installed
 
@@ -31,6 +31,11 @@ install: $(STAMP) $(NODE_STAMP)
 run: $(STAMP)
 	$(BIN)/python -m mosaic demo seed --members $(DEMO_MEMBERS) --if-empty
 	$(BIN)/python -m mosaic serve --host $(HOST) --port $(PORT)
+
+# The same app on its Azure adapters, on local stand-ins (Azurite, the Cosmos DB server, an AI
+# Search stand-in, PostgreSQL for the SoR): one command, nothing to set up, nothing kept.
+run-stand-ins: $(STAMP) $(NODE_STAMP) postgres
+	$(BIN)/python -m tests.stand_ins --members $(DEMO_MEMBERS) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

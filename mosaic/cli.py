@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mosaic.bootstrap import admin_key, backends, sor_engine
+from mosaic.logs import quiet_azure_sdk
 from mosaic.settings import get_settings
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    quiet_azure_sdk()
     if args.command == "serve":
         return _serve(args.host, args.port, timers=not args.no_timers)
     if args.action == "seed":
@@ -108,7 +110,9 @@ def _added(tables: list[str]) -> str:
 
 def _seed_file() -> Path:
     """Where `demo seed` notes the seed it used, so `demo show` derives the same keys."""
-    return get_settings().data_dir / "demo-seed.json"
+    data_dir = get_settings().data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)  # the Azure backend keeps nothing else there
+    return data_dir / "demo-seed.json"
 
 
 def _sample(per_program: int) -> dict[str, Any]:

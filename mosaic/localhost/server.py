@@ -18,6 +18,7 @@ from mosaic.localhost.app import LocalHost
 from mosaic.localhost.discovery import registered_functions
 from mosaic.localhost.hostconfig import load_host_config
 from mosaic.localhost.timers import validate_schedule
+from mosaic.logs import quiet_azure_sdk
 from mosaic.ports.documents import DocumentStore
 from mosaic.ports.queue import MessageQueue
 
@@ -103,6 +104,7 @@ def _show_host_log() -> None:
     """Without any logging configured, the host's summaries and errors would be invisible."""
     if not logging.getLogger().handlers and logger.level == logging.NOTSET:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        quiet_azure_sdk()
 
 
 def build_server(
