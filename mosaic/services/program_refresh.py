@@ -22,6 +22,7 @@ from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.documents import load, update_with_retries
+from mosaic.services.programs import forget_timezone
 from mosaic.services.refresh_log import RefreshReport, log_refresh
 
 PROGRAM_REFRESH_QUEUE = "program-refresh"
@@ -84,6 +85,7 @@ def _refresh(backends: Backends, program: str) -> DigitalProgram:
         return built[-1].model_dump(mode="json", by_alias=True)
 
     update_with_retries(backends.documents, Container.PROGRAMS, program, program, decide)
+    forget_timezone(backends, program)
     return built[-1]
 
 
