@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.scope == "all":
             readme.replace_block(args.readme, markdown(report))
         if report["refresh"] is not None:
-            block = refresh_report.markdown(report["refresh"], headline(report))
+            block = refresh_report.markdown(report["refresh"], headline(report, short=True))
             readme.replace_block(args.readme, block, readme.REFRESH)
         print(f"figures written to {args.readme}", file=sys.stderr)
     return 0

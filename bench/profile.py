@@ -106,6 +106,8 @@ def _split(node: _Node, frame: str) -> tuple[str, _Node]:
 
 
 def _calls(node: _Node, total: int) -> str:
+    if not node.children:
+        return "all in it"
     shown = sorted(node.children.items(), key=lambda item: -item[1].samples)[:SHOWN_CALLS]
     return ", ".join(
         f"{_name(frame)} {child.samples / total:.0%}"

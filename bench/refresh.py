@@ -13,7 +13,6 @@ the work of a refresh instead of being dropped.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from typing import Any
 
 from bench import data
 from bench.profile import py_spy, read_folded, recording, summary
-from bench.work import MARKER
+from bench.wrk import marked_figures
 from mosaic.bootstrap import backends
 from mosaic.demo.seed import program_sizes
 from mosaic.localhost import poison_queue_name
@@ -69,7 +68,7 @@ class Steps:
             timeout=STEP_LIMIT_SECONDS,
             check=False,
         )
-        figures = _figures(finished.stdout)
+        figures = marked_figures(finished.stdout)
         if finished.returncode != 0 or figures is None:
             tail = finished.stderr.strip().splitlines()[-5:]
             raise RuntimeError(f"bench.work {step} failed ({finished.returncode}): {tail}")
@@ -84,14 +83,6 @@ class Steps:
         figures["left"] = queue.count(MEMBERSHIP_REFRESH_QUEUE)
         figures["poisoned"] = queue.count(poison_queue_name(MEMBERSHIP_REFRESH_QUEUE))
         return figures
-
-
-def _figures(stdout: str) -> dict[str, Any] | None:
-    for line in stdout.splitlines():
-        if line.startswith(MARKER):
-            figures: dict[str, Any] = json.loads(line[len(MARKER) :])
-            return figures
-    return None
 
 
 def measure(directory: Path, sor: Path, options: Options) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import resource
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import refresh_report
@@ -16,7 +18,13 @@ MIB = 1024 * 1024
 
 
 def peak_rss_mib() -> float:
-    """This process's peak resident set size so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    """This process's peak resident set size so far: VmHWM on Linux (ru_maxrss of a process
+    started by another keeps the starter's size from before the exec), else ru_maxrss (KiB on
+    Linux, bytes on macOS)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (MIB if sys.platform == "darwin" else 1024), 1)
 
@@ -114,10 +122,12 @@ def _pairs(figures: Any) -> list[tuple[str, str]]:
     return [("figures", str(figures))]
 
 
-def headline(report: dict[str, Any]) -> str:
+def headline(report: dict[str, Any], *, short: bool = False) -> str:
+    """When, where and how much; `short`: without the load's options (the refresh block)."""
     options, env = report["options"], report["environment"]
-    run = f", the whole run {report['runSeconds'] / 60:.1f} min" if report["runSeconds"] else ""
-    if options["scope"] == "refresh":
+    seconds = report["runSeconds"]
+    run = f"; the whole run took {seconds / 60:.1f} min" if seconds else ""
+    if short or options["scope"] == "refresh":
         return (
             f"{report['date']}, {env['cpus']} cores, Python {env['python']}, "
             f"{options['members']:,} members seeded{run}"

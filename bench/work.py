@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.report import peak_rss_mib
+from bench.wrk import MARKER
 from function_app import app
 from mosaic.adapters.sor import schema
 from mosaic.bootstrap import backends, sor_engine
@@ -33,7 +34,6 @@ from mosaic.services.refresh_requests import MEMBERSHIP_REFRESH_QUEUE, RefreshRe
 from mosaic.services.refresh_requests import request_refresh as queue_refresh
 from mosaic.settings import get_settings
 
-MARKER = "BENCH "
 ROOT = Path(__file__).resolve().parent.parent
 TOUCH_CHUNK = 500
 
