@@ -1,6 +1,7 @@
-"""`python -m bench`: seed a fresh embedded SoR, start the local host as a subprocess
-(`python -m mosaic serve`) and load it with wrk, another process, one scenario at a time.
-Prints figures and writes them into README.md's bench block; asserts nothing.
+"""`python -m bench [refresh]`: seed a fresh embedded SoR, start the local host as a subprocess
+(`python -m mosaic serve`) and load it with wrk, another process, one scenario at a time; then
+the refresh processor's figures on the same SoR (bench/refresh.py). `refresh` runs only those.
+Prints figures and writes them into README.md's bench blocks; asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import data, host, readme, wrk
-from bench.report import Results, markdown, peak_rss_mib, table
+from bench import data, host, readme, refresh, refresh_report, wrk
+from bench.report import Results, headline, markdown, peak_rss_mib, table
 from mosaic.bootstrap import backends
 from mosaic.demo.seed import program_sizes
 from mosaic.localhost import poison_queue_name
@@ -44,11 +45,28 @@ def _positive(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "scope",
+        nargs="?",
+        choices=("all", "refresh"),
+        default="all",
+        help="everything (default), or the refresh processor's figures only",
+    )
     parser.add_argument("--members", type=_positive, default=100_000, help="SoR members to seed")
     parser.add_argument("--logins", type=_positive, default=2000, help="members to log in")
     parser.add_argument("--connections", type=_positive, default=8, help="wrk connections")
     parser.add_argument("--threads", type=_positive, default=1, help="wrk threads")
     parser.add_argument("--seconds", type=_positive, default=10, help="duration per scenario")
+    parser.add_argument(
+        "--refresh-messages", type=_positive, default=10_000, help="queued refreshes to drain"
+    )
+    parser.add_argument(
+        "--changed-percent",
+        type=float,
+        default=1.0,
+        help="memberships changed in the SoR before the hourly update",
+    )
+    parser.add_argument("--no-profile", action="store_true", help="no py-spy while refreshing")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="use DIR (empty) and keep it")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
@@ -66,15 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         program_sizes(args.members)
-        wrk.wrk_path()
+        if args.scope == "all":
+            wrk.wrk_path()
         directory, temporary = data.data_dir(args.keep)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
-    options = {
-        k: getattr(args, k) for k in ("members", "logins", "connections", "threads", "seconds")
-    }
+    names = ("scope", "members", "logins", "connections", "threads", "seconds")
+    options = {k: getattr(args, k) for k in names}
     results = Results(options=options)
     results.data_dir = f"{directory} ({'removed at the end' if temporary else 'kept'})"
+    started = time.monotonic()
     try:
         _run(args, directory, results)
         results.outcome = "complete"
@@ -82,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         results.outcome, results.error = "failed", f"{type(error).__name__}: {error}"
     finally:
+        results.run_seconds = round(time.monotonic() - started)
         if temporary:
             shutil.rmtree(directory, ignore_errors=True)
     report = results.as_dict()
@@ -89,7 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     if results.outcome != "complete":
         return 1
     if not args.no_readme:
-        readme.replace_block(args.readme, markdown(report))
+        if args.scope == "all":
+            readme.replace_block(args.readme, markdown(report))
+        if report["refresh"] is not None:
+            block = refresh_report.markdown(report["refresh"], headline(report, short=True))
+            readme.replace_block(args.readme, block, readme.REFRESH)
         print(f"figures written to {args.readme}", file=sys.stderr)
     return 0
 
@@ -105,6 +129,19 @@ def _run(args: argparse.Namespace, directory: Path, results: Results) -> None:
         "rowsPerSecond": round(seeded.rows / seeded.seconds, 1),
     }
     results.peak_rss_mib["seeder"] = peak_rss_mib()
+    if args.scope == "all":
+        _logins(args, directory, results)
+    results.step = "refresh processor"
+    options = refresh.Options(
+        members=args.members,
+        messages=args.refresh_messages,
+        changed_percent=args.changed_percent,
+        profile=not args.no_profile,
+    )
+    results.refresh = refresh.measure(directory / "refresh", directory / "sor.sqlite", options)
+
+
+def _logins(args: argparse.Namespace, directory: Path, results: Results) -> None:
     results.step = "picking login candidates"
     codes = data.candidates(args.logins)
     if len(codes) < args.threads:
@@ -127,8 +164,8 @@ def _run(args: argparse.Namespace, directory: Path, results: Results) -> None:
         measure(first, wrk.Load(args.connections, args.threads, FIRST_LOGIN_LIMIT_SECONDS))
         repeat = measure(wrk.Scenario("repeat login", NOTES["repeat"], LOGIN, "POST", 200, logins))
         results.step = "draining the refresh queue"
-        results.refresh = _drain(backends().queue, repeat["expected"])
-        results.refresh["refreshesRun"] = _login_refreshes(sorted({p for p, _ in codes}))
+        results.login_refresh = _drain(backends().queue, repeat["expected"])
+        results.login_refresh["refreshesRun"] = _login_refreshes(sorted({p for p, _ in codes}))
         measure(
             wrk.Scenario("malformed code", NOTES["malformed"], LOGIN, "POST", 400, (malformed,))
         )

@@ -38,15 +38,16 @@ def data_dir(keep: Path | None) -> tuple[Path, bool]:
     return keep.resolve(), False
 
 
-def configure(data: Path) -> None:
-    """Point the app at `data` alone: every MOSAIC_* variable of the caller is dropped (no
-    MOSAIC_NOW, no other backend), then the cached settings and backends are forgotten."""
+def configure(data: Path, *, sor: Path | None = None) -> None:
+    """Point the app at `data` alone (and its SoR at `sor`, by default `data/sor.sqlite`):
+    every MOSAIC_* variable of the caller is dropped (no MOSAIC_NOW, no other backend), then
+    the cached settings and backends are forgotten."""
     for name in [name for name in os.environ if name.startswith("MOSAIC_")]:
         del os.environ[name]
     os.environ.update(
         {
             "MOSAIC_DATA_DIR": str(data),
-            "MOSAIC_SOR_URL": f"sqlite:///{data / 'sor.sqlite'}",
+            "MOSAIC_SOR_URL": f"sqlite:///{sor or data / 'sor.sqlite'}",
             "MOSAIC_TOKEN_SECRET": secrets.token_hex(20),
             "MOSAIC_LOGIN_FAILURES_ALLOWED": str(FAILURES_ALLOWED),
         }

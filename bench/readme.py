@@ -1,19 +1,21 @@
-"""The README's figures are written by `make bench`, never typed: the block between the markers
-in its Benchmarks section is replaced by the last complete run's."""
+"""The README's figures are written by `make bench`, never typed: the blocks between the
+markers in its Benchmarks section are replaced by the last complete run's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-START = "<!-- bench:start -->"
-END = "<!-- bench:end -->"
+LOGINS = "bench"
+REFRESH = "bench-refresh"
+"""The blocks: logins and the host (`<!-- bench:start -->`), the refresh processor."""
 
 
-def replace_block(readme: Path, block: str) -> None:
-    """Put `block` between the markers; ValueError when either marker is missing."""
+def replace_block(readme: Path, block: str, name: str = LOGINS) -> None:
+    """Put `block` between the markers of block `name`; ValueError when either is missing."""
+    start_marker, end_marker = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     text = readme.read_text(encoding="utf-8")
-    start, end = text.find(START), text.find(END)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"{readme} has no {START} ... {END} block to fill")
-    updated = f"{text[: start + len(START)]}\n{block.strip()}\n{text[end:]}"
+        raise ValueError(f"{readme} has no {start_marker} ... {end_marker} block to fill")
+    updated = f"{text[: start + len(start_marker)]}\n{block.strip()}\n{text[end:]}"
     readme.write_text(updated, encoding="utf-8")

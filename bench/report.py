@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import resource
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from bench import refresh_report
 
 MIB = 1024 * 1024
 
 
 def peak_rss_mib() -> float:
-    """This process's peak resident set size so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    """This process's peak resident set size so far: VmHWM on Linux (ru_maxrss of a process
+    started by another keeps the starter's size from before the exec), else ru_maxrss (KiB on
+    Linux, bytes on macOS)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (MIB if sys.platform == "darwin" else 1024), 1)
 
@@ -28,10 +38,13 @@ class Results:
     error: str | None = None
     seed: dict[str, Any] | None = None
     scenarios: list[dict[str, Any]] = field(default_factory=list)
+    login_refresh: dict[str, Any] | None = None
     refresh: dict[str, Any] | None = None
+    """The refresh processor's figures (bench/refresh.py)."""
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     sqlite_bytes: dict[str, int] | None = None
     host_warnings: dict[str, Any] | None = None
+    run_seconds: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     """Figures of the optional bench modules (bench/documents.py), by module name."""
 
@@ -48,9 +61,11 @@ class Results:
                 "note": "the host is a subprocess; wrk, the load, is another",
             },
             "dataDir": self.data_dir,
+            "runSeconds": self.run_seconds,
             "seed": self.seed,
             "scenarios": self.scenarios,
-            "refreshQueue": self.refresh,
+            "refreshQueue": self.login_refresh,
+            "refresh": self.refresh,
             "peakRssMiB": self.peak_rss_mib,
             "sqliteBytes": self.sqlite_bytes,
             "hostWarnings": self.host_warnings,
@@ -60,10 +75,11 @@ class Results:
 
 def table(report: dict[str, Any]) -> str:
     """The report for a terminal."""
-    lines = [_headline(report), f"data dir: {report['dataDir']}", ""]
+    lines = [headline(report), f"data dir: {report['dataDir']}", ""]
     lines += _summary_lines(report)
     lines.append("")
-    lines += _scenario_table(report["scenarios"])
+    if report["scenarios"]:
+        lines += _scenario_table(report["scenarios"])
     for scenario in report["scenarios"]:
         lines.append(f"  {scenario['name']}: {scenario['note']}")
         for status, n in scenario["unexpected"].items():
@@ -79,6 +95,9 @@ def table(report: dict[str, Any]) -> str:
     for name, figures in report["extra"].items():
         lines.append(f"{name}:")
         lines += [f"  {what}: {figure}" for what, figure in _pairs(figures)]
+    if report["refresh"] is not None:
+        lines.append("refresh processor:")
+        lines += [f"  {line}" for line in refresh_report.lines(report["refresh"])]
     lines.append(f"outcome: {report['outcome']}")
     if report["outcome"] != "complete":
         lines.append(f"  stopped during: {report['stoppedAt']}; {report['error'] or ''}")
@@ -87,7 +106,7 @@ def table(report: dict[str, Any]) -> str:
 
 def markdown(report: dict[str, Any]) -> str:
     """The block `make bench` writes into README.md, between the bench markers."""
-    lines = [f"Last run: {_headline(report)}.", ""]
+    lines = [f"Last run: {headline(report)}.", ""]
     lines += _scenario_table(report["scenarios"], markdown=True)
     lines += [f"- {line}" for line in _summary_lines(report)]
     for name, figures in report["extra"].items():
@@ -103,13 +122,21 @@ def _pairs(figures: Any) -> list[tuple[str, str]]:
     return [("figures", str(figures))]
 
 
-def _headline(report: dict[str, Any]) -> str:
+def headline(report: dict[str, Any], *, short: bool = False) -> str:
+    """When, where and how much; `short`: without the load's options (the refresh block)."""
     options, env = report["options"], report["environment"]
+    seconds = report["runSeconds"]
+    run = f"; the whole run took {seconds / 60:.1f} min" if seconds else ""
+    if short or options["scope"] == "refresh":
+        return (
+            f"{report['date']}, {env['cpus']} cores, Python {env['python']}, "
+            f"{options['members']:,} members seeded{run}"
+        )
     return (
         f"{report['date']}, {env['cpus']} cores, Python {env['python']}, "
         f"{options['members']:,} members seeded; wrk with {options['connections']} connections "
         f"({options['threads']} thread{'s' if options['threads'] != 1 else ''}), "
-        f"{options['seconds']:g} s per scenario; {env['note']}"
+        f"{options['seconds']:g} s per scenario; {env['note']}{run}"
     )
 
 

@@ -66,7 +66,7 @@ def run(base_url: str, scenario: Scenario, load: Load) -> dict[str, Any]:
         finished = subprocess.run(
             command, capture_output=True, text=True, timeout=load.seconds + 60, check=False
         )
-    figures = _figures(finished.stdout)
+    figures = marked_figures(finished.stdout)
     if finished.returncode != 0 or figures is None:
         raise RuntimeError(f"wrk failed ({finished.returncode}): {finished.stderr.strip()}")
     seconds = figures["durationUs"] / 1e6
@@ -77,7 +77,9 @@ def run(base_url: str, scenario: Scenario, load: Load) -> dict[str, Any]:
     return figures
 
 
-def _figures(stdout: str) -> dict[str, Any] | None:
+def marked_figures(stdout: str) -> dict[str, Any] | None:
+    """The JSON object of the line starting with MARKER (wrk's script and bench/work.py
+    print one)."""
     for line in stdout.splitlines():
         if line.startswith(MARKER):
             figures: dict[str, Any] = json.loads(line[len(MARKER) :])

@@ -21,16 +21,18 @@ CONFLICT_RECHECK_SECONDS = 90
 def index_codes(
     backends: Backends, document: DigitalMembership, now: datetime, report: RefreshReport
 ) -> None:
+    """Claim the SoR codes the index does not give the membership yet (one query finds the
+    ones it does: a refresh that changed no code writes nothing here), release the ones it
+    no longer has."""
     store, program, number = backends.documents, document.program, document.id
     held = sor_issued_codes(document)
+    indexed = indexed_sor_codes(backends, program, number)
     conflicts = [
         conflict
-        for kind, code in held
+        for kind, code in sorted(held - indexed)
         if (conflict := claim_code(store, program, kind, code, number, now)) is not None
     ]
-    released = release_codes(
-        store, program, number, indexed_sor_codes(backends, program, number) - held
-    )
+    released = release_codes(store, program, number, indexed - held)
     if released:
         report.details["codesReleased"] = released
     if conflicts:

@@ -26,6 +26,7 @@ from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.codes import NETWORK_WIDE
 from mosaic.services.documents import load, update_with_retries
+from mosaic.services.programs import forget_timezone
 from mosaic.services.refresh_log import logged_refresh
 from mosaic.services.refresh_requests import SOR_RETRY_ATTEMPTS, sor_retry_delay
 
@@ -115,6 +116,7 @@ def _refresh(backends: Backends, program: str) -> DigitalProgram:
         return built[-1].model_dump(mode="json", by_alias=True)
 
     update_with_retries(backends.documents, Container.PROGRAMS, program, program, decide)
+    forget_timezone(backends, program)
     return built[-1]
 
 

@@ -3,31 +3,55 @@
 from __future__ import annotations
 
 import logging
+import weakref
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
 from mosaic.domain.errors import ProgramMisconfigured, ProgramNotFound, SystemOfRecordUnavailable
 from mosaic.domain.program import ProgramMeta, ProgramSettings
 from mosaic.domain.programs import first_program_document
-from mosaic.ports.documents import Container, DocumentAlreadyExists
+from mosaic.ports.documents import Container, DocumentAlreadyExists, DocumentStore
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.documents import read_or_none
 
 log = logging.getLogger("mosaic.programs")
 
+TIMEZONE_KEPT = timedelta(seconds=60)
+"""How long a process keeps a program's timezone once read. Every membership refresh needs
+it before its SoR read, and the program document it lives in is tens of KB, mostly
+statistics: reading and parsing it whole took about an eighth of a refresh (and on Cosmos DB
+it is a point read of that size per refresh). A timezone the program refresh changes reaches
+this process's refreshes at once, other processes' within TIMEZONE_KEPT."""
+_timezones: weakref.WeakKeyDictionary[DocumentStore, dict[str, tuple[datetime, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per document store (a test's fresh store starts empty): program -> (read at, timezone)."""
+
 
 def program_timezone(backends: Backends, program: str) -> str:
     """The program's timezone, stored once, in its program document (a point read; only
-    the meta section is validated)."""
+    the meta section is validated), kept for TIMEZONE_KEPT."""
+    now = backends.wall_clock.now()
+    kept = _timezones.get(backends.documents, {}).get(program)
+    if kept is not None and now - kept[0] < TIMEZONE_KEPT:
+        return kept[1]
     found = read_or_none(backends.documents, Container.PROGRAMS, program, program)
     if found is None:
         raise ProgramNotFound(f"program {program} has no digital program document yet")
     try:
-        return ProgramMeta.model_validate(found.body.get("meta")).timezone
+        timezone = ProgramMeta.model_validate(found.body.get("meta")).timezone
     except ValidationError as error:
         log.error("program %s: its document's meta is unusable: %s", program, error)
         raise ProgramMisconfigured(f"program {program} has no usable timezone") from None
+    _timezones.setdefault(backends.documents, {})[program] = (now, timezone)
+    return timezone
+
+
+def forget_timezone(backends: Backends, program: str) -> None:
+    """The program document was just written: the next caller reads its timezone again."""
+    _timezones.get(backends.documents, {}).pop(program, None)
 
 
 def program_settings(backends: Backends, program: str) -> ProgramSettings:
