@@ -30,7 +30,7 @@ OPENAPI = "/api/openapi.json"
 WARM_UP_SECONDS = 2.0
 FIRST_LOGIN_LIMIT_SECONDS = 180.0
 DRAIN_LIMIT_SECONDS = 240.0
-OPTIONAL_MODULES = ("bench.documents",)
+OPTIONAL_MODULES = ("bench.documents", "bench.adapters")
 """Modules with `measure(data_dir: Path) -> dict` whose figures join the report when present:
 bench/documents.py (document store queries) is one. Called once the host has stopped, with
 the seeded data directory and its environment (bench/data.py) still in place."""
