@@ -123,20 +123,23 @@ def _embedded_ports(settings: Settings) -> dict[str, Any]:
 def _azure_ports(settings: Settings) -> dict[str, Any]:
     """Cosmos DB, Storage queues, AI Search and the notifier webhook. A service without a key
     (or connection string) is reached with Entra ID: DefaultAzureCredential, which is the
-    function app's managed identity in Azure."""
+    function app's managed identity in Azure. Every setting is checked, and a missing one
+    named, before any client is made."""
     if settings.sor_url is None:
         raise ConfigurationError("MOSAIC_SOR_URL must be set for MOSAIC_BACKEND=azure")
+    secret(settings, "admin_key")  # read by control requests only: missing, it fails now
+    search_endpoint = _required(settings, "search_endpoint")
+    webhook = _required(settings, "notifier_webhook_url")
+    webhook_secret = secret(settings, "notifier_webhook_secret")
+    _required(settings, "cosmos_endpoint")
+    queue = _storage_queue(settings)
     return {
         "documents": _cosmos(settings),
-        "queue": _storage_queue(settings),
+        "queue": queue,
         "search": AzureSearchIndex(
-            _required(settings, "search_endpoint"),
-            _key_or_identity(settings.search_key),
-            settings.search_index,
+            search_endpoint, _key_or_identity(settings.search_key), settings.search_index
         ),
-        "notifier": WebhookNotifier(
-            _required(settings, "notifier_webhook_url"), secret(settings, "notifier_webhook_secret")
-        ),
+        "notifier": WebhookNotifier(webhook, webhook_secret),
     }
 
 

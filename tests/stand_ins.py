@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,11 +28,12 @@ def main() -> int:
     # A SIGTERM (a supervisor, `timeout`) stops the servers as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     servers = Servers()
+    data_dir = tempfile.mkdtemp(prefix="mosaic-stand-ins-")
     try:
         environment = {
             **os.environ,
             **azure_settings(servers),
-            "MOSAIC_DATA_DIR": tempfile.mkdtemp(prefix="mosaic-stand-ins-"),
+            "MOSAIC_DATA_DIR": data_dir,
             # The Cosmos DB server's certificate is self-signed (it is only ever on loopback).
             "PYTHONWARNINGS": "ignore:Unverified HTTPS request",
             "MOSAIC_SOR_URL": postgres_url(servers.postgres()),
@@ -40,6 +42,9 @@ def main() -> int:
         python = sys.executable
         seed = [python, "-m", "mosaic", "demo", "seed", "--members", str(args.members)]
         subprocess.run(seed, env=environment, check=True)
+        # Sample members and keys of this run (`demo show` in another shell would read the
+        # embedded backend, not these servers).
+        subprocess.run([python, "-m", "mosaic", "demo", "show"], env=environment, check=False)
         print(f"admin key: {environment['MOSAIC_ADMIN_KEY']}", flush=True)
         serve = [python, "-m", "mosaic", "serve", "--host", args.host, "--port", str(args.port)]
         return subprocess.run(serve, env=environment, check=False).returncode
@@ -47,6 +52,7 @@ def main() -> int:
         return 0
     finally:
         servers.stop_all()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ param maxThroughput int
 var databaseName = 'mosaic'
 // Containers and the fields each is ordered by (mosaic/ports/documents.py INDEXED_FIELDS): an
 // ORDER BY field, id needs a composite index (field, id).
+// Each ordered field gets its composite index (field, id) in both orders.
+var orders = ['ascending', 'descending']
+
 var containers = [
   {
     name: 'memberships'
@@ -99,11 +102,12 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           automatic: true
           includedPaths: [{ path: '/*' }]
           excludedPaths: [{ path: '/"_etag"/?' }]
-          // (field ASC, id ASC) also serves ORDER BY field DESC, id DESC, its full reverse.
+          // (field, id) both ways, as the app's own policy (cosmos_layout.indexing_policy):
+          // the same policy means the app never asks to rewrite a deployed container.
           compositeIndexes: [
-            for field in container.orderedBy: [
-              { path: '/${replace(field, '.', '/')}', order: 'ascending' }
-              { path: '/id', order: 'ascending' }
+            for i in range(0, length(container.orderedBy) * 2): [
+              { path: '/${replace(container.orderedBy[i / 2], '.', '/')}', order: orders[i % 2] }
+              { path: '/id', order: orders[i % 2] }
             ]
           ]
         }

@@ -10,16 +10,30 @@ definition (`partition_key_definition`) sits next to it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
-from azure.cosmos.exceptions import CosmosResourceExistsError
+from azure.cosmos.exceptions import (
+    CosmosHttpResponseError,
+    CosmosResourceExistsError,
+    CosmosResourceNotFoundError,
+)
 
 from mosaic.ports.documents import INDEXED_FIELDS, Container, field_path
 
 PartitionKeyValue = str | list[str]
+log = logging.getLogger("mosaic.cosmos")
+_DEPLOY = (
+    "this identity may not create it (Entra ID with data-plane rights only): deploy "
+    "infra/main.bicep, which makes the database and containers"
+)
+
+
+class MetadataWriteRefused(RuntimeError):
+    """A database or container is missing and the identity may not create it."""
 
 
 class CosmosLayout(StrEnum):
@@ -60,7 +74,9 @@ def _path(dotted: str) -> str:
 def indexing_policy(container: Container) -> dict[str, Any]:
     """Every path indexed (filters on any field), and for each of the container's
     INDEXED_FIELDS the composite indexes (field, id) ascending and descending that
-    `ORDER BY field, id` needs."""
+    `ORDER BY field, id` needs (Cosmos DB can serve the reversed order from one, the local
+    server cannot). The deployment template (infra/modules/cosmos.bicep) declares the same
+    policy, so a deployed container is never rewritten."""
     composites = [
         [{"path": _path(field), "order": order}, {"path": "/id", "order": order}]
         for field in INDEXED_FIELDS.get(container, ())
@@ -83,11 +99,25 @@ def _composites(policy: Mapping[str, Any]) -> list[list[tuple[str, str]]]:
 
 
 def open_database(client: CosmosClient, name: str) -> DatabaseProxy:
-    """The database, created when missing."""
+    """The database, created only when missing: with Entra ID and data-plane rights only
+    (what the deployment grants) a create is refused, and the template made it anyway."""
+    database = client.get_database_client(name)
+    try:
+        database.read()
+        return database
+    except CosmosResourceNotFoundError:
+        pass
+    except CosmosHttpResponseError as error:
+        if error.status_code != 500:  # the local stand-in answers 500 for a missing database
+            raise
     try:
         return client.create_database(name)
     except CosmosResourceExistsError:
-        return client.get_database_client(name)
+        return database
+    except CosmosHttpResponseError as error:
+        if error.status_code == 403:
+            raise MetadataWriteRefused(f"database {name} is missing: {_DEPLOY}") from error
+        raise
 
 
 def open_containers(
@@ -115,14 +145,37 @@ def open_containers(
                 continue
             except CosmosResourceExistsError:  # made by another instance meanwhile
                 properties = database.get_container_client(container.value).read()
+            except CosmosHttpResponseError as error:
+                if error.status_code == 403:
+                    raise MetadataWriteRefused(
+                        f"container {container} is missing: {_DEPLOY}"
+                    ) from error
+                raise
         paths = properties.get("partitionKey", {}).get("paths")
         if paths != wanted["paths"]:
             raise ValueError(
                 f"container {container} is partitioned by {paths}, not by {wanted['paths']}"
             )
         current = properties.get("indexingPolicy", {})
-        if _composites(current) != _composites(policy) or properties.get("defaultTtl") != -1:
-            containers[container] = database.replace_container(container.value, **settings)
-        else:
-            containers[container] = database.get_container_client(container.value)
+        containers[container] = database.get_container_client(container.value)
+        if sorted(_composites(current)) != sorted(_composites(policy)) or (
+            properties.get("defaultTtl") != -1
+        ):
+            _update(database, container, settings)
     return containers
+
+
+def _update(database: DatabaseProxy, container: Container, settings: dict[str, Any]) -> None:
+    """Bring an existing container's indexes and TTL to the code's. With data-plane rights
+    only, Cosmos DB refuses (403): the deployment owns the container, so the app goes on
+    with it as it is, and says so."""
+    try:
+        database.replace_container(container.value, **settings)
+    except CosmosHttpResponseError as error:
+        if error.status_code != 403:
+            raise
+        log.warning(
+            "container %s: its indexing policy or TTL differs from the code's and this "
+            "identity may not change it; redeploy the template to bring it in step",
+            container,
+        )

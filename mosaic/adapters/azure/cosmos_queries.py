@@ -30,6 +30,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -186,6 +187,8 @@ class CosmosQuery:
                 raise ValueError
             if not isinstance(value, str | int | float | bool | None):
                 raise ValueError
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError  # NaN and Infinity are no JSON a query can take
             return self._segments.index(Segment(segment)), value, last_id
         except (ValueError, TypeError, binascii.Error) as error:
             raise ValueError("not a continuation token of this query") from error

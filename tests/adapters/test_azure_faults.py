@@ -1,4 +1,5 @@
-"""Review findings on the Azure backends (issue 7), each an xfail(strict) test until fixed.
+"""The Azure backends where review found them wanting: a deployment whose identity may not
+write metadata, a missing admin key, a forged continuation token.
 
 The Cosmos DB tests stand an "Entra ID" proxy in front of the npm Cosmos DB server: as Cosmos
 DB does for a principal holding only the built-in Data Contributor role (what
@@ -34,9 +35,9 @@ STAND_IN: dict[str, Any] = {"connection_verify": False, "enable_endpoint_discove
 
 
 def _template_policy(container: Container) -> dict[str, Any]:
-    """The indexing policy infra/modules/cosmos.bicep gives a container: one composite index
-    (field ASC, id ASC) per ordered field (tests/test_infra_settings.py ties those fields to
-    INDEXED_FIELDS)."""
+    """The indexing policy infra/modules/cosmos.bicep gives a container: composite indexes
+    (field, id) both ways per ordered field (tests/test_infra_settings.py ties those fields
+    to INDEXED_FIELDS)."""
     return {
         "indexingMode": "consistent",
         "automatic": True,
@@ -44,9 +45,10 @@ def _template_policy(container: Container) -> dict[str, Any]:
         "excludedPaths": [{"path": '/"_etag"/?'}],
         "compositeIndexes": [
             [
-                {"path": "/" + field.replace(".", "/"), "order": "ascending"},
-                {"path": "/id", "order": "ascending"},
+                {"path": "/" + field.replace(".", "/"), "order": order},
+                {"path": "/id", "order": order},
             ]
+            for order in ("ascending", "descending")
             for field in INDEXED_FIELDS.get(container, ())
         ],
     }
@@ -137,13 +139,6 @@ def entra_id_endpoint(servers: Servers) -> Iterator[str]:
         proxy.server_close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: with Entra ID (the template's only auth) the store always calls "
-    "create_database and, since the template's composite indexes are ascending only, "
-    "replace_container: both are metadata writes Cosmos DB refuses with 403, so the app "
-    "cannot start on what infra/main.bicep deploys",
-)
 def test_the_store_opens_on_containers_the_template_made_with_data_plane_rights_only(
     servers: Servers, entra_id_endpoint: str
 ) -> None:
@@ -166,12 +161,6 @@ def test_the_store_opens_on_containers_the_template_made_with_data_plane_rights_
         store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: the adapter's indexing policy (composite indexes both ways) differs from "
-    "infra/modules/cosmos.bicep's (ascending only), so every start rewrites the container "
-    "(a metadata write Entra ID refuses)",
-)
 def test_opening_the_store_leaves_the_templates_containers_as_they_are(
     servers: Servers,
 ) -> None:
@@ -190,11 +179,6 @@ def test_opening_the_store_leaves_the_templates_containers_as_they_are(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: MOSAIC_ADMIN_KEY is required outside the embedded backend but only read "
-    "on the first control request, so a missing one is not named at start",
-)
 def test_a_missing_admin_key_fails_at_start_naming_it(
     servers: Servers, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,12 +201,6 @@ def _build_and_close(settings: Settings) -> None:
     backends.documents.close()  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a continuation token is only fingerprinted (an unkeyed hash anyone can "
-    "recompute), and its value may be NaN or Infinity, which goes to Cosmos DB as a query "
-    "parameter (not valid JSON; the service refuses the request) instead of a ValueError",
-)
 @pytest.mark.parametrize("value", ["NaN", "Infinity"])
 def test_a_continuation_token_holding_a_non_finite_number_is_refused(value: str) -> None:
     query = CosmosQuery(Container.REFRESH_LOG, "SIAM", [], OrderBy("started", True), 1.0)
