@@ -8,9 +8,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 
 ZONED_DIALECTS = frozenset({"postgresql"})
@@ -47,23 +44,3 @@ class UtcStamp(sa.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class utc_wall_time(FunctionElement[datetime]):  # noqa: N801 (an SQL function's name)
-    """The UTC wall-clock time of a stamp column, for EXTRACT (a month of the UTC calendar).
-
-    PostgreSQL extracts the fields of a `timestamptz` in the session's time zone, so there it
-    is `timezone('UTC', x)`; the other dialects store UTC digits already."""
-
-    type = sa.DateTime()
-    inherit_cache = True
-
-
-@compiles(utc_wall_time)
-def _utc_wall_time(element: utc_wall_time, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(utc_wall_time, "postgresql")
-def _utc_wall_time_postgresql(element: utc_wall_time, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
