@@ -1,6 +1,6 @@
 import threading
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +208,62 @@ def test_codes_issued_for_a_write_that_lost_are_released(tmp_path):
 
     assert store.other is None  # the other refresh ran in between
     assert dynamic_index(backends) == {f"dynamic:{voucher.code}": NUMBER}
+
+
+def test_a_redemption_racing_refreshes_in_threads_survives_them(tmp_path):
+    """Refreshes that rewrite the document (the SoR name changes under them) race one POS
+    redemption: every write is conditional on its etag, so the redemption is never lost."""
+    from tests.sor_rows import touch_membership
+
+    backends = member_and_campaigns(tmp_path, "C1")
+    [voucher] = refresh(backends).dynamic_vouchers
+    engine = backends.sor._engine  # type: ignore[attr-defined]  # the SoR file's engine
+    redemption = Redemption(idempotency_key="k1", hotel="SIAM-H01", redeemed_at=NOW)
+    barrier = threading.Barrier(5)
+    errors: list[BaseException] = []
+
+    def redeem(current: StoredDocument | None) -> JsonDocument | None:
+        assert current is not None
+        body = dict(current.body)
+        body["dynamicVouchers"] = [
+            v
+            | {
+                "status": "redeemed",
+                "redemptions": [redemption.model_dump(mode="json", by_alias=True)],
+            }
+            for v in body["dynamicVouchers"]
+        ]
+        return body
+
+    def refreshing(n: int) -> None:
+        barrier.wait()
+        try:
+            for round in range(5):
+                touch_membership(
+                    engine, NUMBER, NOW + timedelta(seconds=n * 10 + round), f"N{n}{round}"
+                )
+                refresh(backends)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    def redeeming() -> None:
+        barrier.wait()
+        try:
+            update_with_retries(backends.documents, Container.MEMBERSHIPS, "SIAM", NUMBER, redeem)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=refreshing, args=(n,)) for n in range(4)]
+    threads.append(threading.Thread(target=redeeming))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    [after] = stored(backends).dynamic_vouchers
+    assert (after.code, after.status, after.redemptions) == (
+        voucher.code,
+        VoucherStatus.REDEEMED,
+        [redemption],
+    )
