@@ -127,6 +127,7 @@ def _azure_ports(settings: Settings) -> dict[str, Any]:
     named, before any client is made."""
     if settings.sor_url is None:
         raise ConfigurationError("MOSAIC_SOR_URL must be set for MOSAIC_BACKEND=azure")
+    secret(settings, "token_secret")
     secret(settings, "admin_key")  # read by control requests only: missing, it fails now
     search_endpoint = _required(settings, "search_endpoint")
     webhook = _required(settings, "notifier_webhook_url")
