@@ -295,7 +295,9 @@ devices = Table(
     Column("registered_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False, default=lambda: datetime.now(UTC)),
 )
-Index("ix_devices_membership", devices.c.membership_number)
+# Both equality predicates of a membership's devices read: with membership_number alone,
+# SQLite's planner took (program, updated_at) and scanned the whole program per refresh.
+Index("ix_devices_membership", devices.c.program, devices.c.membership_number)
 Index("ix_devices_updated", devices.c.program, devices.c.updated_at)
 
 # Tombstones: one row per deleted row of a table that feeds a document, written by the SoR in
