@@ -28,7 +28,7 @@ from mosaic.services.codes import NETWORK_WIDE
 from mosaic.services.documents import load, update_with_retries
 from mosaic.services.programs import forget_timezone
 from mosaic.services.refresh_log import logged_refresh
-from mosaic.services.refresh_requests import SOR_RETRY_ATTEMPTS, sor_retry_delay
+from mosaic.services.refresh_requests import send_again_later
 
 PROGRAM_REFRESH_QUEUE = "program-refresh"
 log = logging.getLogger("mosaic.programs")
@@ -58,22 +58,17 @@ def request_program_refreshes(backends: Backends, reason: str) -> list[str]:
 
 
 def retry_program_refresh_later(backends: Backends, request: ProgramRefreshRequest) -> int | None:
-    """The SoR is down: queue the refresh again, later each time (as a membership refresh's),
-    instead of letting the host poison it after five quick tries. Returns the delay, or None
-    when it is given up (logged: the 8-hourly timer queues every program again)."""
-    if request.attempt >= SOR_RETRY_ATTEMPTS:
+    """A program refresh that found the SoR down waits, as a membership refresh does
+    (send_again_later); given up, it is logged: the 8-hourly timer queues every program
+    again."""
+    delay = send_again_later(backends, PROGRAM_REFRESH_QUEUE, request, request.attempt)
+    if delay is None:
         log.warning(
             "refresh of program %s dropped: the SoR was down %d times; the 8-hourly refresh "
             "catches up",
             request.program,
             request.attempt,
         )
-        return None
-    delay = sor_retry_delay(request.attempt)
-    retry = request.model_copy(update={"attempt": request.attempt + 1})
-    backends.queue.send(
-        PROGRAM_REFRESH_QUEUE, retry.model_dump_json(by_alias=True), delay_seconds=delay
-    )
     return delay
 
 

@@ -72,12 +72,27 @@ def sor_retry_delay(attempt: int) -> int:
     return min(SOR_RETRY_FIRST_SECONDS << min(attempt, 10), SOR_RETRY_MAX_SECONDS)
 
 
+def send_again_later(
+    backends: Backends, queue: str, request: CamelModel, attempt: int
+) -> int | None:
+    """The SoR is down: queue `request` (a message with an `attempt` count) again, later each
+    time, instead of letting the host retry it at once and poison it after five quick tries.
+    Returns the delay, or None once SOR_RETRY_ATTEMPTS are spent: the caller logs that it
+    gives the request up, and says what catches up."""
+    if attempt >= SOR_RETRY_ATTEMPTS:
+        return None
+    delay = sor_retry_delay(attempt)
+    retry = request.model_copy(update={"attempt": attempt + 1})
+    backends.queue.send(queue, retry.model_dump_json(by_alias=True), delay_seconds=delay)
+    return delay
+
+
 def retry_when_sor_is_back(backends: Backends, request: MembershipRefreshRequest) -> int | None:
-    """The SoR is down: queue the request again, later each time, instead of letting the
-    host retry it at once and poison it after five quick tries. Returns the delay, or None
-    when the request is given up after SOR_RETRY_ATTEMPTS (logged: the hourly update
-    refreshes every membership whose SoR rows changed, once the SoR answers again)."""
-    if request.attempt >= SOR_RETRY_ATTEMPTS:
+    """A membership refresh that found the SoR down waits (send_again_later); given up, it is
+    logged: the hourly update refreshes every membership whose SoR rows changed, once the SoR
+    answers again."""
+    delay = send_again_later(backends, MEMBERSHIP_REFRESH_QUEUE, request, request.attempt)
+    if delay is None:
         log.warning(
             "refresh of %s/%s (%s) dropped: the SoR was down %d times; the hourly update "
             "catches up",
@@ -86,10 +101,4 @@ def retry_when_sor_is_back(backends: Backends, request: MembershipRefreshRequest
             request.reason.value,
             request.attempt,
         )
-        return None
-    delay = sor_retry_delay(request.attempt)
-    retry = request.model_copy(update={"attempt": request.attempt + 1})
-    backends.queue.send(
-        MEMBERSHIP_REFRESH_QUEUE, retry.model_dump_json(by_alias=True), delay_seconds=delay
-    )
     return delay

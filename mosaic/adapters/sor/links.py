@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -24,8 +24,8 @@ def read_devices(connection: sa.Connection, program: str, number: str) -> list[S
             model=r.model,
             os_version=r.os_version,
             push_token=r.push_token,
-            registered_at=_utc(r.registered_at),
-            updated_at=_utc(r.updated_at),
+            registered_at=r.registered_at,
+            updated_at=r.updated_at,
         )
         for r in connection.execute(query.order_by(d.registered_at, d.id))
     ]
@@ -55,7 +55,7 @@ def read_offer_packages(
     newest: dict[str, datetime] = {}
     for offer, package, updated_at in connection.execute(query):
         linked.setdefault(str(offer), set()).add(str(package))
-        newest[str(offer)] = max(_utc(updated_at), newest.get(str(offer), _utc(updated_at)))
+        newest[str(offer)] = max(updated_at, newest.get(str(offer), updated_at))
     return {offer: OfferPackages(frozenset(p), newest[offer]) for offer, p in linked.items()}
 
 
@@ -63,7 +63,3 @@ def read_configuration(connection: sa.Connection, program: str) -> dict[str, str
     c = t.program_configuration.c
     query = sa.select(c.section, c.body).where(c.program == program).order_by(c.section)
     return {str(section): str(body) for section, body in connection.execute(query)}
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
