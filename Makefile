@@ -48,9 +48,8 @@ test: lint $(NODE_STAMP) postgres
 	$(BIN)/pytest
 	$(BIN)/pytest tests/functions --backend azure -q
 
-# wrk is the load generator (a Debian package): installed when missing, as root.
+# wrk, the load generator (Debian's package), is installed by the bench when missing.
 bench: $(STAMP)
-	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -1,6 +1,7 @@
 """`python -m bench [refresh]`: seed a fresh embedded SoR, start the local host as a subprocess
-(`python -m mosaic serve`) and load it with wrk, another process, one scenario at a time; then
-the refresh processor's figures on the same SoR (bench/refresh.py). `refresh` runs only those.
+(`python -m mosaic serve`) and load it with wrk, another process (installed when missing), one
+scenario at a time: logins, a signed-in member's dynamic vouchers, the cheapest paths; then the
+refresh processor's figures on the same SoR (bench/refresh.py). `refresh` runs only those.
 Prints figures and writes them into README.md's bench blocks; asserts nothing.
 """
 
@@ -16,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import data, host, readme, refresh, refresh_report, wrk
+from bench import data, host, readme, refresh, refresh_report, sessions, wrk
 from bench.report import Results, headline, markdown, peak_rss_mib, table
 from mosaic.bootstrap import backends
 from mosaic.demo.seed import program_sizes
@@ -25,7 +26,8 @@ from mosaic.ports.documents import Container, Where
 from mosaic.ports.queue import MessageQueue
 from mosaic.services.refresh import MEMBERSHIP_REFRESH_QUEUE
 
-LOGIN = "/api/mobile/login"
+LOGIN = sessions.LOGIN
+DYNAMIC_VOUCHERS = "/api/mobile/vouchers/dynamic"
 OPENAPI = "/api/openapi.json"
 WARM_UP_SECONDS = 2.0
 FIRST_LOGIN_LIMIT_SECONDS = 180.0
@@ -162,10 +164,14 @@ def _logins(args: argparse.Namespace, directory: Path, results: Results) -> None
         _measure(served, warm_up, wrk.Load(args.connections, args.threads, WARM_UP_SECONDS))
         first = wrk.Scenario("first login", NOTES["first"], LOGIN, "POST", 200, logins, once=True)
         measure(first, wrk.Load(args.connections, args.threads, FIRST_LOGIN_LIMIT_SECONDS))
+        results.step = "signing in for bearer tokens"
+        # Right after the first logins: within the 60 s coalescing, so these queue no refresh.
+        signed_in = sessions.sign_in(served.base_url, logins, args.connections)
         repeat = measure(wrk.Scenario("repeat login", NOTES["repeat"], LOGIN, "POST", 200, logins))
         results.step = "draining the refresh queue"
         results.login_refresh = _drain(backends().queue, repeat["expected"])
         results.login_refresh["refreshesRun"] = _login_refreshes(sorted({p for p, _ in codes}))
+        measure(_dynamic_vouchers(signed_in))
         measure(
             wrk.Scenario("malformed code", NOTES["malformed"], LOGIN, "POST", 400, (malformed,))
         )
@@ -184,9 +190,22 @@ NOTES = {
     "repeat": "the throttle's two counters taken in one write and given back in another, two "
     "reads of their previous pages, code-index and membership point reads; a refresh is queued "
     "only for a member not read from the SoR in the last 60 s (coalescing), so here none",
+    "dynamic": "GET /api/mobile/vouchers/dynamic with a bearer token, the next of {members:,} "
+    "members' (from their logins) each request; {holders:,} of them hold dynamic vouchers, "
+    "{vouchers:,} in all",
     "malformed": "activationCode '12a45': refused by body validation, a 400 (cheapest path)",
     "openapi": "GET /api/openapi.json, the OpenAPI document of every route",
 }
+
+
+def _dynamic_vouchers(signed_in: list[sessions.Session]) -> wrk.Scenario:
+    """GET the dynamic vouchers, each request with the next member's bearer token."""
+    holders, vouchers = sessions.dynamic_vouchers_held(signed_in)
+    note = NOTES["dynamic"].format(members=len(signed_in), holders=holders, vouchers=vouchers)
+    tokens = tuple(session.authorization for session in signed_in)
+    return wrk.Scenario(
+        "dynamic vouchers", note, DYNAMIC_VOUCHERS, "GET", 200, tokens, header="Authorization"
+    )
 
 
 def _measure(served: host.HostProcess, scenario: wrk.Scenario, load: wrk.Load) -> dict[str, Any]:

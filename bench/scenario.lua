@@ -1,12 +1,15 @@
 -- One `python -m bench` scenario for wrk: `wrk ... -s scenario.lua <url> -- MODE METHOD
--- EXPECTED THREADS [BODIES]`.
---   MODE      "cycle": rotate through the bodies until wrk's duration ends;
---             "once": send each body once (threads take every THREADS-th line); the last
+-- EXPECTED THREADS [REQUESTS [HEADER]]`.
+--   MODE      "cycle": rotate through the requests until wrk's duration ends;
+--             "once": send each request once (threads take every THREADS-th line); the last
 --             thread to finish interrupts wrk (SIGINT, as Ctrl+C) and the duration reported
 --             is from the first request to the last answer.
 --   METHOD    GET or POST; EXPECTED the status every answer should have.
---   BODIES    a file of JSON request bodies, one a line (none for a GET).
--- done() prints one line, "BENCH {json}", that bench/wrk.py reads.
+--   REQUESTS  a file of requests, one a line: its JSON body, or with HEADER the value of that
+--             header (no body), e.g. `Authorization` and lines `Bearer <token>`. Without the
+--             file, every request is the same one, bodiless.
+-- Requests are formatted once, in init(); done() prints one line, "BENCH {json}", that
+-- bench/wrk.py reads.
 
 local ffi = require("ffi")
 ffi.cdef([[
@@ -24,7 +27,7 @@ local function now_us()
 end
 
 local threads = {}
--- One flag per thread, set when it has sent all its bodies: C memory every thread sees.
+-- One flag per thread, set when it has sent all its requests: C memory every thread sees.
 local finished_flags = ffi.new("int[?]", MAX_THREADS)
 
 function setup(thread)
@@ -46,20 +49,28 @@ local function finish_thread()
   ffi.C.kill(ffi.C.getpid(), SIGINT)
 end
 
+local function formatted(line, header)
+  if header then
+    return wrk.format(method, nil, { [header] = line })
+  end
+  return wrk.format(method, nil, { ["Content-Type"] = "application/json" }, line)
+end
+
 function init(args)
   mode, method, expected, step = args[1], args[2], tonumber(args[3]), tonumber(args[4])
-  bodies = {}
+  requests = {}
   if args[5] then
     local line_number = 0
     for line in io.lines(args[5]) do
       if line_number % step == id then
-        bodies[#bodies + 1] = line
+        requests[#requests + 1] = formatted(line, args[6])
       end
       line_number = line_number + 1
     end
+  else
+    requests[1] = wrk.format(method)
   end
-  headers = { ["Content-Type"] = "application/json" }
-  nextBody, answered, good, unexpected = 1, 0, 0, {}
+  nextRequest, answered, good, unexpected = 1, 0, 0, {}
   firstUs, finishedUs = 0, 0
 end
 
@@ -67,12 +78,9 @@ function request()
   if firstUs == 0 then
     firstUs = now_us()
   end
-  if #bodies == 0 then
-    return wrk.format(method)
-  end
-  local body = bodies[nextBody]
-  nextBody = nextBody % #bodies + 1
-  return wrk.format(method, nil, headers, body)
+  local formatted_request = requests[nextRequest]
+  nextRequest = nextRequest % #requests + 1
+  return formatted_request
 end
 
 function response(status, _, _)
@@ -83,7 +91,7 @@ function response(status, _, _)
     local key = tostring(status)
     unexpected[key] = (unexpected[key] or 0) + 1
   end
-  if mode == "once" and answered == #bodies then
+  if mode == "once" and answered == #requests then
     finish_thread()
   end
 end

@@ -1,13 +1,17 @@
-"""Load from wrk, a separate process: one scenario (a route, its bodies, the status expected)
-per run, read back from the line bench/scenario.lua prints."""
+"""Load from wrk, a separate process: one scenario (a route, its requests, the status
+expected) per run, read back from the line bench/scenario.lua prints. wrk is Debian's package,
+installed with apt-get when it is missing."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,9 +26,12 @@ class Scenario:
     path: str
     method: Literal["GET", "POST"]
     expected: int
-    bodies: tuple[str, ...] = ()
-    """JSON request bodies, rotated through (or each sent once when `once`)."""
+    lines: tuple[str, ...] = ()
+    """One a request, rotated through (or each sent once when `once`): its JSON body, or the
+    value of `header` when the scenario names one (then no body)."""
     once: bool = False
+    header: str = ""
+    """The header each line is the value of, e.g. `Authorization` for `Bearer <token>`."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +42,54 @@ class Load:
     """The duration; a `once` scenario stops earlier when every body was sent."""
 
 
-def wrk_path() -> str:
-    found = shutil.which("wrk")
+def _shown(command: list[str]) -> tuple[int, str]:
+    """Run `command`, its output shown as it comes (on stderr) and kept: (exit status, output)."""
+    print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        output = []
+        for line in process.stdout or ():
+            print(f"  {line}", end="", file=sys.stderr, flush=True)
+            output.append(line)
+    return process.returncode, "".join(output)
+
+
+@dataclass(frozen=True)
+class System:
+    """What wrk_path looks at and runs: this machine's, or a test's."""
+
+    which: Callable[[str], str | None] = shutil.which
+    run: Callable[[list[str]], tuple[int, str]] = _shown
+    root: bool = field(default_factory=lambda: os.geteuid() == 0)
+
+
+STALE_LISTS = ("Unable to locate package", "has no installation candidate", "apt-get update")
+"""What apt-get says when its package lists are missing or out of date."""
+
+
+def wrk_path(system: System | None = None) -> str:
+    """wrk's path; when it is not on PATH, `apt-get install -y wrk` first (through sudo when
+    not root and sudo exists), after an `apt-get update` when the package lists lack it."""
+    system = system or System()
+    found = system.which("wrk")
+    if found is not None:
+        return found
+    print("wrk, the load generator, is not on PATH: installing it", file=sys.stderr)
+    as_root = ["sudo"] if not system.root and system.which("sudo") else []
+    apt_get = [*as_root, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    status, output = system.run([*apt_get, "install", "-y", "wrk"])
+    if status != 0 and any(words in output for words in STALE_LISTS):
+        status, output = system.run([*apt_get, "update"])
+        if status == 0:
+            status, output = system.run([*apt_get, "install", "-y", "wrk"])
+    found = system.which("wrk")
     if found is None:
-        raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+        last = output.strip().splitlines()[-1:] or ["(no output)"]
+        raise RuntimeError(
+            f"wrk is missing and apt-get could not install it ({last[0]}): install Debian's "
+            "wrk package (as root: apt-get install wrk), or put a wrk on PATH"
+        )
     return found
 
 
@@ -48,10 +99,12 @@ def run(base_url: str, scenario: Scenario, load: Load) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mosaic-wrk-") as directory:
         args = ["once" if scenario.once else "cycle", scenario.method, str(scenario.expected)]
         args.append(str(load.threads))
-        if scenario.bodies:
-            bodies = Path(directory) / "bodies.jsonl"
-            bodies.write_text("\n".join(scenario.bodies) + "\n", encoding="utf-8")
-            args.append(str(bodies))
+        if scenario.lines:
+            lines = Path(directory) / "requests.txt"
+            lines.write_text("\n".join(scenario.lines) + "\n", encoding="utf-8")
+            args.append(str(lines))
+            if scenario.header:
+                args.append(scenario.header)
         command = [
             wrk_path(),
             f"--connections={load.connections}",
