@@ -124,9 +124,14 @@ def parse_params(params: Mapping[str, object], model: type[M]) -> M:
         raise InvalidRequest(error) from None
 
 
-def json_response(model: BaseModel, status: int = 200) -> func.HttpResponse:
+def json_response(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
     return func.HttpResponse(
-        model.model_dump_json(by_alias=True), status_code=status, mimetype="application/json"
+        model.model_dump_json(by_alias=True),
+        status_code=status,
+        mimetype="application/json",
+        headers=headers,
     )
 
 

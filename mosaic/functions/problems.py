@@ -23,6 +23,12 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.UnknownActivationCode: 401,
     errors.NotAuthenticated: 401,
     errors.InviteePeriodOver: 403,
+    errors.InvitationLapsed: 403,
+    errors.NotAllowedForMembership: 403,
+    errors.InvitationLimitReached: 409,
+    errors.OfferNotEligible: 404,
+    errors.DiscountCodeExpired: 410,
+    errors.DiscountCodeConsumed: 409,
     errors.MembershipNotFound: 404,
     errors.ProgramNotFound: 404,
     errors.JobNotFound: 404,
@@ -69,7 +75,10 @@ def field_problems(error: ValidationError) -> list[FieldProblem]:
     problems = []
     for item in error.errors(include_url=False):
         field = ".".join(str(part) for part in item["loc"]) or "body"
-        rule = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+        # A validator's own ValueError reads best as its message alone; anything else (an
+        # email's reason, a pattern) as pydantic's message.
+        own = item.get("ctx", {}).get("error") if item["type"] == "value_error" else None
+        rule = str(own) if own is not None else item["msg"]
         problems.append(FieldProblem(field=field, rule=rule))
     return problems
 
@@ -124,11 +133,13 @@ def error_response(error: Exception) -> func.HttpResponse:
         )
         if isinstance(error, errors.InvalidField):
             problem.errors = [FieldProblem(field=error.field, rule=error.rule)]
-        headers = None
+        headers: dict[str, str] = {}
         retry_after = getattr(error, "retry_after_seconds", None)
         if isinstance(retry_after, int):
-            headers = {"Retry-After": str(retry_after)}
-        return problem_response(problem, headers)
+            headers["Retry-After"] = str(retry_after)
+        if isinstance(error, errors.NotAuthenticated):
+            headers["WWW-Authenticate"] = 'Bearer realm="mosaic"'
+        return problem_response(problem, headers or None)
     log.exception("unhandled error while serving a request", exc_info=error)
     return problem_response(
         Problem(
