@@ -130,3 +130,15 @@ def test_an_invitee_cannot_invite(backends):
     invitee = member(backends, made.invitee.membership_number)
     with pytest.raises(NotAllowedForMembership):
         invite_friend(backends, invitee, Contact("Other", email="other@example.com"))
+
+
+def test_an_invitee_code_whose_membership_was_never_made_still_opens_it(backends):
+    made = invite_friend(backends, member(backends), FRIEND)
+    number = made.invitee.membership_number
+    stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", number)
+    backends.documents.delete(Container.MEMBERSHIPS, "SIAM", number, if_match=stored.etag)
+    # The inviter's home page still shows the code; the friend logs in with it.
+    login = login_member(backends, "SIAM", made.invitee.invitee_code, None, "10.0.0.1")
+    assert login.membership.id == number
+    assert login.membership.invitation is not None
+    assert login.membership.invitation.email == "nok@example.com"
