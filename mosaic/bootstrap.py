@@ -27,6 +27,7 @@ from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
 from mosaic.adapters.embedded.queue import SqliteQueue
 from mosaic.adapters.embedded.search import SqliteSearchIndex
+from mosaic.adapters.keyed_hash import HmacKeyedHash
 from mosaic.adapters.sor.sql import SqlSystemOfRecord
 from mosaic.adapters.tokens import JwtSessionTokens
 from mosaic.ports.clock import Clock
@@ -100,6 +101,8 @@ def build_backends(settings: Settings) -> Backends:
         clock=clock,
         wall_clock=SystemClock(),
         sessions=JwtSessionTokens(secret(settings, "token_secret")),
+        # PINs and session credentials are keyed by the same server secret (own subkeys).
+        keyed_hash=HmacKeyedHash(secret(settings, "token_secret")),
         session_minutes=settings.token_ttl_minutes,
         refresh_coalesce_seconds=settings.refresh_coalesce_seconds,
         login_policy=LoginPolicy(

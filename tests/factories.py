@@ -16,6 +16,7 @@ from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.adapters.embedded.notifier import OutboxNotifier
 from mosaic.adapters.embedded.queue import SqliteQueue
 from mosaic.adapters.embedded.search import SqliteSearchIndex
+from mosaic.adapters.keyed_hash import HmacKeyedHash
 from mosaic.adapters.sor import schema as t
 from mosaic.adapters.sor.sql import SqlSystemOfRecord
 from mosaic.adapters.tokens import JwtSessionTokens
@@ -192,6 +193,7 @@ def embedded_backends(
         clock=FixedClock(now),
         wall_clock=wall_clock,
         sessions=JwtSessionTokens(SECRET),
+        keyed_hash=HmacKeyedHash(SECRET),
         login_policy=login_policy or LoginPolicy(),
     )
 

@@ -177,9 +177,11 @@ def insert_campaign(
     valid_to: date,
     updated_at: datetime,
     program: str = "SIAM",
+    target: str = "all",
 ) -> None:
-    """An Engage dynamic voucher campaign of food for every member of the program."""
-    what = {"id": id, "title": f"Campaign {id}", "type": "food", "hotel": None, "target": "all"}
+    """An Engage dynamic voucher campaign of food, network-wide, for the target (default:
+    every member of the program)."""
+    what = {"id": id, "title": f"Campaign {id}", "type": "food", "hotel": None, "target": target}
     what |= {"program": program}
     when = {"valid_from": valid_from, "valid_to": valid_to, "updated_at": updated_at}
     _insert(engine, t.dynamic_voucher_campaigns, what | when)

@@ -26,6 +26,7 @@ class JwtSessionTokens:
             "sub": session.membership_number,
             "program": session.program,
             "mode": session.mode.value,
+            "crd": session.credential,
             "iat": int(now.timestamp()),
             "exp": int(session.expires_at.timestamp()),
         }
@@ -39,13 +40,14 @@ class JwtSessionTokens:
                 algorithms=["HS256"],
                 audience=AUDIENCE,
                 issuer=ISSUER,
-                options={"require": ["exp", "sub", "iat"], "verify_exp": False},
+                options={"require": ["exp", "sub", "iat", "crd"], "verify_exp": False},
             )
             session = MemberSession(
                 program=str(claims["program"]),
                 membership_number=str(claims["sub"]),
                 mode=MembershipMode(claims["mode"]),
                 expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo),
+                credential=str(claims["crd"]),
             )
         except (jwt.PyJWTError, KeyError, ValueError) as error:
             raise InvalidSession(str(error)) from error

@@ -223,6 +223,7 @@ CAMPAIGN_TITLES: dict[str, tuple[str, ...]] = {
     "referral": ("Thank you for referring a friend",),
     "other": ("Airport transfer", "Laundry credit"),
 }
+INVITEE_WELCOME_TITLE = "Welcome drink for our invited guest"
 
 PUSH_TEXTS = (
     ("New dining offers", "Discover this month's members-only dining offers."),

@@ -54,10 +54,33 @@ def _campaigns(rng: random.Random, net: Network, today: date) -> list[Row]:
                 "valid_from": start,
                 "valid_to": start + timedelta(days=rng.choice((30, 60, 90, 180))),
                 # Set up a week before it starts; drawn from nothing, so seeds keep their data.
-                "updated_at": datetime.combine(start - timedelta(days=7), time(9), UTC),
+                "updated_at": _set_up(start),
             }
         )
-    return rows
+    return [*rows, _invitee_welcome(net, today, len(rows) + 1)]
+
+
+def _invitee_welcome(net: Network, today: date, number: int) -> Row:
+    """A campaign for the program's invitees that runs from a month before the seed's day to
+    half a year after it, so that every invitee of the demo has a voucher to show, whatever
+    the draws (it takes none: a seed keeps the rest of its data)."""
+    start = today - timedelta(days=30)
+    return {
+        "id": f"{net.code}-DVC{number:03d}",
+        "program": net.code,
+        "title": catalog.INVITEE_WELCOME_TITLE,
+        "type": "food",
+        "hotel": None,
+        "target": "invitee",
+        "valid_from": start,
+        "valid_to": today + timedelta(days=180),
+        "updated_at": _set_up(start),
+    }
+
+
+def _set_up(start: date) -> datetime:
+    """When a campaign was set up: a week before it starts."""
+    return datetime.combine(start - timedelta(days=7), time(9), UTC)
 
 
 def _pushes(rng: random.Random, net: Network, today: date) -> list[Row]:

@@ -15,8 +15,9 @@ again if the campaign is extended). A redeemed or cancelled voucher keeps its st
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Protocol
 
 from mosaic.domain.membership import (
     DynamicVoucher,
@@ -30,7 +31,25 @@ from mosaic.domain.records import SorCampaign, SorMembershipRecord
 PACKAGE_TARGET = "package:"
 
 
-def targets(campaign: SorCampaign, mode: MembershipMode, package: str | None) -> bool:
+class CampaignTerms(Protocol):
+    """What a voucher campaign says, wherever it was read: the SoR's row for a full
+    membership, the program document's copy for an invitee (who has no SoR row)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def hotel(self) -> str | None: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def valid_from(self) -> date: ...
+    @property
+    def valid_to(self) -> date: ...
+
+
+def targets(campaign: CampaignTerms, mode: MembershipMode, package: str | None) -> bool:
     """The campaign's target includes a membership of this mode and package."""
     target = campaign.target
     if target == "all":
@@ -44,7 +63,9 @@ def targets(campaign: SorCampaign, mode: MembershipMode, package: str | None) ->
     return False  # a target this code does not know concerns nobody
 
 
-def eligible(campaign: SorCampaign, mode: MembershipMode, package: str | None, today: date) -> bool:
+def eligible(
+    campaign: CampaignTerms, mode: MembershipMode, package: str | None, today: date
+) -> bool:
     """The campaign concerns the membership on `today` (the program's business date)."""
     return campaign.valid_from <= today <= campaign.valid_to and targets(campaign, mode, package)
 
@@ -74,16 +95,43 @@ def dynamic_vouchers(
     """The kept vouchers (validity following their campaign, status following the window),
     then one new voucher for each campaign to issue whose code is in `issued` (campaign id
     -> code)."""
-    campaigns = {c.id: c for c in record.campaigns}
-    vouchers = [_follow(v, campaigns.get(v.campaign), today) for v in kept]
-    for campaign in campaigns_to_issue(record, kept, today):
+    return followed_vouchers(
+        record.campaigns, kept, campaigns_to_issue(record, kept, today), issued, today
+    )
+
+
+def followed_vouchers(
+    campaigns: Sequence[CampaignTerms],
+    kept: list[DynamicVoucher],
+    to_issue: Sequence[CampaignTerms],
+    issued: Mapping[str, str],
+    today: date,
+) -> list[DynamicVoucher]:
+    """The kept vouchers following their campaigns, then a new voucher for each campaign
+    to issue whose code is in `issued`."""
+    by_id = {c.id: c for c in campaigns}
+    vouchers = [_follow(v, by_id.get(v.campaign), today) for v in kept]
+    for campaign in to_issue:
         code = issued.get(campaign.id)
         if code is not None:
             vouchers.append(_new_voucher(campaign, code))
     return vouchers
 
 
-def _follow(voucher: DynamicVoucher, campaign: SorCampaign | None, today: date) -> DynamicVoucher:
+def invitee_campaigns_to_issue(
+    campaigns: Sequence[CampaignTerms], vouchers: list[DynamicVoucher], today: date
+) -> list[CampaignTerms]:
+    """The campaigns an invitee is eligible for today (target `invitee` or `all`) and has
+    no voucher of yet."""
+    have = {v.campaign for v in vouchers}
+    return [
+        c
+        for c in campaigns
+        if c.id not in have and eligible(c, MembershipMode.INVITEE, None, today)
+    ]
+
+
+def _follow(voucher: DynamicVoucher, campaign: CampaignTerms | None, today: date) -> DynamicVoucher:
     update: dict[str, object] = {}
     if campaign is not None:
         update = {"valid_from": campaign.valid_from, "valid_to": campaign.valid_to}
@@ -94,7 +142,7 @@ def _follow(voucher: DynamicVoucher, campaign: SorCampaign | None, today: date) 
     return voucher.model_copy(update=update)
 
 
-def _new_voucher(campaign: SorCampaign, code: str) -> DynamicVoucher:
+def _new_voucher(campaign: CampaignTerms, code: str) -> DynamicVoucher:
     return DynamicVoucher(
         code=code,
         campaign=campaign.id,

@@ -90,3 +90,29 @@ class SorDataInvalid(MosaicError):
     this code needs fixing, not the request."""
 
     title = "System of record data not understood"
+
+
+class InvitationLapsed(MosaicError):
+    title = "Invitation lapsed"
+
+
+class InvitationLimitReached(MosaicError):
+    title = "Invitation limit reached"
+
+
+class NotAllowedForMembership(MosaicError):
+    """The membership exists and is signed in, but this operation is not one it may do."""
+
+    title = "Not allowed for this membership"
+
+
+class OfferNotEligible(MosaicError):
+    title = "Offer not available to this membership"
+
+
+class DiscountCodeExpired(MosaicError):
+    title = "Discount code expired"
+
+
+class DiscountCodeConsumed(MosaicError):
+    title = "Discount code already used"

@@ -188,12 +188,17 @@ class DiscountCode(StoredModel):
 
 
 class Invitee(StoredModel):
+    """On the inviter's membership: a friend invited, and what became of the invitation."""
+
     name: str
     contact: str
     invitee_code: str
     invited_at: datetime
     activated_at: datetime | None = None
     converted_at: datetime | None = None
+    membership_number: str | None = Field(
+        default=None, description="the invitee's own (digital-only) membership"
+    )
 
 
 class Invitation(StoredModel):
@@ -206,6 +211,7 @@ class Invitation(StoredModel):
     email: str | None = None
     phone: str | None = None
     invited_at: datetime
+    activated_at: datetime | None = Field(default=None, description="the invitee's first login")
     converted_at: datetime | None = None
     converted_to: str | None = Field(default=None, description="the full membership's number")
 
@@ -234,6 +240,9 @@ class Pin(StoredModel):
     used_at: datetime | None = None
     used_by: str | None = None
     failed_attempts: int = 0
+    revoked_at: datetime | None = Field(
+        default=None, description="a newer PIN replaced it before it was used"
+    )
 
 
 class Counters(StoredModel):

@@ -193,6 +193,19 @@ class ProgramStatistics(StoredModel):
     sales_per_package: list[MonthlyFigure] = Field(default_factory=list)
 
 
+class VoucherCampaign(StoredModel):
+    """An Engage dynamic voucher campaign of the program, as the SoR lists it (SoR-owned):
+    what an invitee membership, which the SoR does not know, gets its vouchers from."""
+
+    id: str
+    title: str
+    type: VoucherType
+    hotel: str | None = Field(default=None, description="None: any hotel of the network")
+    target: str = Field(description="all, full, invitee or package:<code>")
+    valid_from: date
+    valid_to: date = Field(description="the last day, inclusive, in the program's timezone")
+
+
 class DigitalProgram(StoredModel):
     id: str
     program: str
@@ -202,3 +215,6 @@ class DigitalProgram(StoredModel):
     settings: ProgramSettings = Field(default_factory=ProgramSettings)
     loyalty: LoyaltySettings
     statistics: ProgramStatistics = Field(default_factory=ProgramStatistics)
+    voucher_campaigns: list[VoucherCampaign] = Field(
+        default_factory=list, description="the campaigns not ended yet, by start"
+    )

@@ -1,5 +1,6 @@
 """What the system of record holds about a program, as read through the SoR port for the
-program refresh: its catalog (hotels, outlets, offers) and its statistics."""
+program refresh: its catalog (hotels, outlets, offers, dynamic voucher campaigns) and its
+statistics."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from mosaic.domain import records
 from mosaic.domain.records import SorProgram
 
 
@@ -45,6 +47,8 @@ class SorProgramCatalog:
     hotels: list[SorHotel] = field(default_factory=list)
     outlets: list[SorOutlet] = field(default_factory=list)
     offers: list[SorContentOffer] = field(default_factory=list)
+    voucher_campaigns: list[records.SorCampaign] = field(default_factory=list)
+    """The Engage dynamic voucher campaigns not ended before the catalog's day, by start."""
     configuration: dict[str, str] = field(default_factory=dict)
     """The back office's configuration, as JSON text per section: `settings`, `loyalty`,
     `policy:<voucher type>` (domain.programs reads them)."""

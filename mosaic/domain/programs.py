@@ -1,10 +1,11 @@
 """Building a digital program from the SoR's catalog and statistics (the program refresh's
 pure part).
 
-The SoR owns the catalog (hotels, outlets, offers), the figures and the configuration
-(member-facing settings, loyalty settings, redemption policies: domain.program_configuration);
-the program's texts are the digital side's, and a refresh keeps them, with every field it does
-not know.
+The SoR owns the catalog (hotels, outlets, offers), the dynamic voucher campaigns (replaced by
+every refresh: invitee memberships, which the SoR does not know, take their vouchers from them),
+the figures and the configuration (member-facing settings, loyalty settings, redemption
+policies: domain.program_configuration); the program's texts are the digital side's, and a
+refresh keeps them, with every field it does not know.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 from mosaic.domain.base import Money
 from mosaic.domain.calendar import local_date
+from mosaic.domain.campaigns import voucher_type
 from mosaic.domain.program import (
     CampaignStat,
     Content,
@@ -28,6 +30,7 @@ from mosaic.domain.program import (
     Outlet,
     ProgramMeta,
     ProgramStatistics,
+    VoucherCampaign,
 )
 from mosaic.domain.program_configuration import program_configuration
 from mosaic.domain.program_records import (
@@ -35,7 +38,7 @@ from mosaic.domain.program_records import (
     SorProgramCatalog,
     SorProgramStatistics,
 )
-from mosaic.domain.records import SorProgram
+from mosaic.domain.records import SorCampaign, SorProgram
 
 
 def build_program(
@@ -70,6 +73,7 @@ def build_program(
         settings=configured.settings,
         loyalty=configured.loyalty,
         statistics=_statistics(statistics),
+        voucher_campaigns=[_voucher_campaign(c) for c in catalog.voucher_campaigns],
     )
     if existing is None:
         return built
@@ -118,6 +122,13 @@ def _content(catalog: SorProgramCatalog, texts: dict[str, str]) -> Content:
         ],
         texts=dict(texts),
     )
+
+
+def _voucher_campaign(row: SorCampaign) -> VoucherCampaign:
+    """The campaign's fields the document keeps, its type as the refresh maps it (an unknown
+    one is `other`)."""
+    fields = {name: getattr(row, name) for name in VoucherCampaign.model_fields}
+    return VoucherCampaign(**fields | {"type": voucher_type(row.type)})
 
 
 def _statistics(figures: SorProgramStatistics) -> ProgramStatistics:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import azure.functions as func
-from pydantic import (
-    AfterValidator,
-    ValidationError,
-    WithJsonSchema,
-)
+from pydantic import AfterValidator, WithJsonSchema
 
 from mosaic.bootstrap import admin_key, backends
 from mosaic.domain.base import ProgramCode, RequestModel, ResponseModel
@@ -20,15 +15,13 @@ from mosaic.domain.codes import CodeKind, activation_code_kind
 from mosaic.domain.errors import InvalidField, NotAuthenticated
 from mosaic.domain.program import ContentType
 from mosaic.functions.answers import MembershipAnswer, membership_answer
-from mosaic.functions.http import json_response, operation
-from mosaic.functions.problems import InvalidRequest
+from mosaic.functions.http import json_response, operation, parse_params
 from mosaic.services.control import refresh_by_activation_code
 from mosaic.services.program_refresh import refresh_program
 
 bp = func.Blueprint()
 
 ADMIN_HEADER = "x-admin-key"
-M = TypeVar("M", bound=RequestModel)
 
 
 def require_admin(req: func.HttpRequest) -> None:
@@ -37,14 +30,6 @@ def require_admin(req: func.HttpRequest) -> None:
     given = req.headers.get(ADMIN_HEADER, "").encode("utf-8", "replace")
     if not given or not hmac.compare_digest(given, admin_key().encode("utf-8")):
         raise NotAuthenticated(f"control routes need the operators' key in {ADMIN_HEADER}")
-
-
-def parse_params(params: Mapping[str, str], model: type[M]) -> M:
-    """Route or query parameters into `model`; a broken rule is a 400 naming the parameter."""
-    try:
-        return model.model_validate(dict(params))
-    except ValidationError as error:
-        raise InvalidRequest(error) from None
 
 
 def _membership_code(value: str) -> str:

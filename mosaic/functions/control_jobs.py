@@ -14,8 +14,8 @@ from pydantic import (
 from mosaic.bootstrap import backends
 from mosaic.domain.base import RequestModel, ResponseModel
 from mosaic.domain.errors import InvalidField
-from mosaic.functions.control import bp, parse_params, require_admin
-from mosaic.functions.http import json_response, operation, parse_body
+from mosaic.functions.control import bp, require_admin
+from mosaic.functions.http import json_response, operation, parse_body, parse_params
 from mosaic.services.membership_import import (
     Period,
     last_months,

@@ -15,8 +15,8 @@ from pydantic import (
 
 from mosaic.bootstrap import backends
 from mosaic.domain.base import ProgramCode, RequestModel, ResponseModel
-from mosaic.functions.control import bp, parse_params, require_admin
-from mosaic.functions.http import json_response, operation
+from mosaic.functions.control import bp, require_admin
+from mosaic.functions.http import json_response, operation, parse_query
 from mosaic.services.control import RefreshLogQuery, refresh_log_page
 
 _SPACED_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
@@ -32,13 +32,21 @@ Filter = Annotated[str, Field(min_length=1, max_length=128)]
 
 class RefreshLogParams(RequestModel):
     program: ProgramCode
-    key: Filter | None = None
-    outcome: Filter | None = None
+    key: Filter | None = Field(
+        default=None, description="only this membership number (or program code)"
+    )
+    outcome: Filter | None = Field(
+        default=None, description="only this outcome, e.g. refreshed, unchanged, removed, failed"
+    )
     since: Annotated[AwareDatetime, BeforeValidator(_plus_restored)] | None = Field(
         default=None, description="ISO-8601 instant with offset: entries started at or after it"
     )
-    continuation: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
-    page_size: Annotated[int, Field(ge=1, le=200)] = 50
+    continuation: Annotated[str, Field(min_length=1, max_length=4096)] | None = Field(
+        default=None, description="the previous page's continuation, for the next page"
+    )
+    page_size: Annotated[int, Field(ge=1, le=200)] = Field(
+        default=50, description="entries per page"
+    )
 
 
 class CodeConflictAnswer(ResponseModel):
@@ -75,15 +83,15 @@ class RefreshLogAnswer(ResponseModel):
     name="control_refresh_log",
     method="GET",
     route="control/refresh-log",
-    summary="The refresh log of one program, newest first, paged "
-    "(?program=&key=&outcome=&since=&continuation=&pageSize=)",
+    summary="The refresh log of one program, newest first, paged",
+    query=RefreshLogParams,
     response=RefreshLogAnswer,
     errors=(400, 401),
     security="admin",
 )
 def control_refresh_log(req: func.HttpRequest) -> func.HttpResponse:
     require_admin(req)
-    params = parse_params(req.params, RefreshLogParams)
+    params = parse_query(req, RefreshLogParams)
     page = refresh_log_page(
         backends(),
         RefreshLogQuery(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -17,8 +17,14 @@ M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
 
 
+Header = tuple[str, str, bool]
+"""A request header an operation reads: name, description, required."""
+
+
 @dataclass(frozen=True)
 class Operation:
+    """What an HTTP operation takes and answers, as its OpenAPI entry documents it."""
+
     name: str
     method: str
     route: str
@@ -29,6 +35,9 @@ class Operation:
     status: int
     errors: tuple[int, ...]
     security: str | None
+    query: type[BaseModel] | None = None
+    headers: tuple[Header, ...] = ()
+    extra_statuses: tuple[int, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -46,8 +55,16 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     security: str | None = None,
+    query: type[BaseModel] | None = None,
+    headers: tuple[Header, ...] = (),
+    extra_statuses: tuple[int, ...] = (),
 ) -> Callable[[Handler], Handler]:
-    """Register `handler` as an HTTP trigger whose errors become problem+json responses."""
+    """Register `handler` as an HTTP trigger whose errors become problem+json responses.
+
+    `request` and `query` are the models the handler reads with parse_body and parse_query;
+    `headers` the request headers it reads (name, description, required); `extra_statuses`
+    its other success answers (e.g. 201 beside 200), with the `response` body unless the
+    status has none (204, 304). Together they make the operation's OpenAPI entry."""
     tag = route.split("/", 1)[0]
 
     def register(handler: Handler) -> Handler:
@@ -60,16 +77,19 @@ def operation(
 
         OPERATIONS.append(
             Operation(
-                name,
-                method.upper(),
-                route,
-                summary,
-                tag,
-                request,
-                response,
-                status,
-                errors,
-                security,
+                name=name,
+                method=method.upper(),
+                route=route,
+                summary=summary,
+                tag=tag,
+                request=request,
+                response=response,
+                status=status,
+                errors=errors,
+                security=security,
+                query=query,
+                headers=headers,
+                extra_statuses=extra_statuses,
             )
         )
         routed = bp.route(
@@ -81,18 +101,37 @@ def operation(
 
 
 def parse_body(req: func.HttpRequest, model: type[M]) -> M:
+    """The JSON object body as `model` (json_body's rules first); a broken rule is a 400
+    naming the field."""
     data = json_body(req)
     if not isinstance(data, dict):
         raise invalid_body("must be a JSON object")
+    return parse_params(data, model)
+
+
+def parse_query(req: func.HttpRequest, model: type[M]) -> M:
+    """The query string as `model` (camelCase names; a repeated parameter arrives joined
+    with commas); a broken rule is a 400 naming the parameter, unknown ones are ignored."""
+    return parse_params(req.params, model)
+
+
+def parse_params(params: Mapping[str, object], model: type[M]) -> M:
+    """Route or query parameters (or a body's fields) as `model`; a broken rule is a 400
+    naming the parameter."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(dict(params))
     except ValidationError as error:
         raise InvalidRequest(error) from None
 
 
-def json_response(model: BaseModel, status: int = 200) -> func.HttpResponse:
+def json_response(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
     return func.HttpResponse(
-        model.model_dump_json(by_alias=True), status_code=status, mimetype="application/json"
+        model.model_dump_json(by_alias=True),
+        status_code=status,
+        mimetype="application/json",
+        headers=headers,
     )
 
 

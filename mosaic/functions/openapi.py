@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from http import HTTPStatus
+from typing import Any, cast
 
 import azure.functions as func
 from pydantic import BaseModel
@@ -22,53 +23,107 @@ SECURITY_SCHEMES = {
     "admin": {"type": "apiKey", "in": "header", "name": "X-Admin-Key"},
 }
 REF = "#/components/schemas/{model}"
+NO_CONTENT = frozenset({204, 304})
+Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
 
 
-def _schemas() -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(Problem, "serialization")]
+def _schemas() -> tuple[Refs, dict[str, Any]]:
+    """Each model's `$ref` (by model and mode: a model may differ as input and output) and
+    the component schemas they point to."""
+    models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
     for op in OPERATIONS:
-        if op.request is not None:
-            models.append((op.request, "validation"))
+        models |= {(m, "validation"): None for m in (op.request, op.query) if m is not None}
         if op.response is not None:
-            models.append((op.response, "serialization"))
-    _, definitions = models_json_schema(models, ref_template=REF, by_alias=True)
-    return dict(definitions.get("$defs", {}))
+            models[(op.response, "serialization")] = None
+    refs, definitions = models_json_schema(list(models), ref_template=REF, by_alias=True)
+    by_model: Refs = {(cast(type[BaseModel], m), mode): ref for (m, mode), ref in refs.items()}
+    return by_model, dict(definitions.get("$defs", {}))
 
 
-def _content(model: type[BaseModel], media: str = "application/json") -> dict[str, Any]:
-    return {media: {"schema": {"$ref": REF.format(model=model.__name__)}}}
+class _Builder:
+    """One operation's path item, its schemas referred to from components."""
 
+    def __init__(self, refs: Refs, schemas: dict[str, Any]) -> None:
+        self.refs = refs
+        self.schemas = schemas
 
-def _path_item(op: Operation) -> dict[str, Any]:
-    item: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": [op.tag]}
-    names = re.findall(r"{(\w+)", op.route)
-    if names:
-        item["parameters"] = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
+    def content(self, model: type[BaseModel], mode: JsonSchemaMode, media: str) -> dict[str, Any]:
+        return {media: {"schema": self.refs[(model, mode)]}}
+
+    def path_item(self, op: Operation) -> dict[str, Any]:
+        item: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": [op.tag]}
+        parameters = [
+            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+            for n in re.findall(r"{(\w+)", op.route)
         ]
-    if op.request is not None:
-        item["requestBody"] = {"required": True, "content": _content(op.request)}
-    ok: dict[str, Any] = {"description": "OK"}
-    if op.response is not None:
-        ok["content"] = _content(op.response)
-    item["responses"] = {str(op.status): ok} | {
-        str(status): {
-            "description": "Problem",
-            "content": _content(Problem, "application/problem+json"),
-        }
-        for status in op.errors
-    }
-    if op.security:
-        item["security"] = [{op.security: []}]
-    return item
+        parameters += self.query_parameters(op.query) if op.query is not None else []
+        parameters += [
+            {
+                "name": n,
+                "in": "header",
+                "required": r,
+                "description": d,
+                "schema": {"type": "string"},
+            }
+            for n, d, r in op.headers
+        ]
+        if parameters:
+            item["parameters"] = parameters
+        if op.request is not None:
+            content = self.content(op.request, "validation", "application/json")
+            item["requestBody"] = {"required": True, "content": content}
+        item["responses"] = self.responses(op)
+        if op.security:
+            item["security"] = [{op.security: []}]
+        return item
+
+    def query_parameters(self, model: type[BaseModel]) -> list[dict[str, Any]]:
+        """One `in: query` parameter per field of the model, with its schema."""
+        schema = self.schemas[self.refs[(model, "validation")]["$ref"].rsplit("/", 1)[1]]
+        required = set(schema.get("required", ()))
+        parameters = []
+        for name, field in schema["properties"].items():
+            field = dict(field)
+            parameter = {"name": name, "in": "query", "required": name in required}
+            if "description" in field:
+                parameter["description"] = field.pop("description")
+            parameters.append(parameter | {"schema": _absent_not_null(field)})
+        return parameters
+
+    def responses(self, op: Operation) -> dict[str, Any]:
+        """The success statuses (the response body unless the status has none), then a
+        problem for each error; a body's size limit (413) goes without saying."""
+        responses: dict[str, Any] = {}
+        for status in (op.status, *op.extra_statuses):
+            answer: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+            if op.response is not None and status not in NO_CONTENT:
+                answer["content"] = self.content(op.response, "serialization", "application/json")
+            responses[str(status)] = answer
+        errors = sorted({*op.errors, *((413,) if op.request is not None else ())})
+        problem = self.content(Problem, "serialization", "application/problem+json")
+        for status in errors:
+            responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": problem}
+        return responses
+
+
+def _absent_not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter's schema without the `null` its model allows: a query
+    parameter is left out, never null."""
+    branches = [b for b in schema.get("anyOf", ()) if b != {"type": "null"}]
+    if len(branches) != 1 or schema.get("default", ...) is not None:
+        return schema
+    rest: dict[str, Any] = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    return rest | dict(branches[0])
 
 
 def openapi_document() -> dict[str, Any]:
     """The document, built afresh from OPERATIONS (the route serves a cached copy)."""
+    refs, schemas = _schemas()
+    builder = _Builder(refs, schemas)
     paths: dict[str, dict[str, Any]] = {}
     for op in sorted(OPERATIONS, key=lambda o: (o.route, o.method)):
         path = "/api/" + re.sub(r"{(\w+)[^}]*}", r"{\1}", op.route)
-        paths.setdefault(path, {})[op.method.lower()] = _path_item(op)
+        paths.setdefault(path, {})[op.method.lower()] = builder.path_item(op)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -77,7 +132,7 @@ def openapi_document() -> dict[str, Any]:
             "description": "Membership and loyalty back end (DESIGN.md section 5)",
         },
         "paths": paths,
-        "components": {"schemas": _schemas(), "securitySchemes": SECURITY_SCHEMES},
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
     }
 
 

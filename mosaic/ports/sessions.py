@@ -15,6 +15,9 @@ class MemberSession:
     membership_number: str
     mode: MembershipMode
     expires_at: datetime
+    credential: str = ""
+    """A keyed digest of the activation code the session began with: a session outlives
+    neither a change of code (a card reported lost) nor the code's reuse elsewhere."""
 
 
 class InvalidSession(Exception):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mosaic.ports.clock import Clock
 from mosaic.ports.documents import DocumentStore
+from mosaic.ports.keyed_hash import KeyedHash
 from mosaic.ports.notifier import Notifier
 from mosaic.ports.queue import MessageQueue
 from mosaic.ports.search import SearchIndex
@@ -34,6 +35,7 @@ class Backends:
     # Real time for throttling windows: MOSAIC_NOW freezes the business clock, not these.
     wall_clock: Clock
     sessions: SessionTokens
+    keyed_hash: KeyedHash
     session_minutes: int = 7 * 24 * 60
     refresh_coalesce_seconds: int = 60
     login_policy: LoginPolicy = LoginPolicy()

@@ -113,3 +113,12 @@ def update_with_retries(
             if attempt < len(waits):
                 sleep(jitter(0.0, waits[attempt]))
     raise ConcurrentUpdate(f"{container.value}/{program}/{id} kept changing; try again")
+
+
+def update_member(
+    store: DocumentStore,
+    member: DigitalMembership,
+    decide: Callable[[StoredDocument | None], JsonDocument | None],
+) -> StoredDocument | None:
+    """update_with_retries on the member's own document."""
+    return update_with_retries(store, Container.MEMBERSHIPS, member.program, member.id, decide)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mosaic.domain.access import ensure_code_opens, ensure_invitee_period_open
+from mosaic.domain.access import ensure_code_opens
 from mosaic.domain.codes import CodeKind, activation_code_kind
-from mosaic.domain.devices import register_device
 from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
@@ -18,17 +17,18 @@ from mosaic.domain.membership import (
     DigitalMembership,
     MembershipMode,
 )
-from mosaic.domain.refreshing import refresh_is_due
-from mosaic.ports.documents import Container, JsonDocument, StoredDocument
+from mosaic.ports.documents import Container
 from mosaic.ports.sessions import MemberSession
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services import throttle
 from mosaic.services.backends import Backends
 from mosaic.services.codes import find_code_owner
-from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
-from mosaic.services.programs import program_timezone
-from mosaic.services.refresh import RefreshReason, refresh_membership, request_refresh
-from mosaic.services.sor_read_marks import as_last_read
+from mosaic.services.devices import add_device
+from mosaic.services.documents import load, read_or_none
+from mosaic.services.invitees import enter_as_invitee
+from mosaic.services.inviting import restore_invitee_membership
+from mosaic.services.members import session_credential
+from mosaic.services.refresh import RefreshReason, refresh_membership, request_refresh_if_due
 
 THROTTLE_SCOPE = "login"
 
@@ -58,18 +58,19 @@ def login_member(
         if document is None:
             raise UnknownActivationCode("no membership of this program has that activation code")
         if document.meta.mode is MembershipMode.INVITEE:
-            ensure_invitee_period_open(document, now, program_timezone(backends, program))
+            document = enter_as_invitee(backends, document, now)
     except Exception:
         throttle.failed(backends, attempt)
         raise
     throttle.forgive(backends, attempt)
     if device is not None:
-        document = _register_device(backends, document, device, now)
+        document = add_device(backends, document, device)
     session = MemberSession(
         program=document.program,
         membership_number=document.id,
         mode=document.meta.mode,
         expires_at=now + timedelta(minutes=backends.session_minutes),
+        credential=session_credential(backends, document),
     )
     return LoginResult(
         token=backends.sessions.issue(session, now),
@@ -88,22 +89,22 @@ def _find_membership(
     number = find_code_owner(backends.documents, program, kind, code)
     document = _opened_by(backends, program, number, code) if number else None
     if document is not None:
-        _refresh_if_due(backends, document)
+        request_refresh_if_due(backends, document, RefreshReason.LOGIN)
         return document
+    if kind is CodeKind.INVITEE_ACTIVATION and number is not None:
+        restored = restore_invitee_membership(backends, program, code)
+        return restored if restored is not None and _still_opens(restored, code) else None
     if kind is not CodeKind.MEMBERSHIP_ACTIVATION:
         return None
     return _build_from_sor(backends, program, code)
 
 
-def _refresh_if_due(backends: Backends, document: DigitalMembership) -> None:
-    """Queue a refresh unless the membership was read from the SoR in the coalescing time:
-    by its document, or (a refresh that found nothing changed writes only that) its read
-    mark, looked at only when the document alone says a refresh is due."""
-    now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
-    if refresh_is_due(document, now, coalesce) and refresh_is_due(
-        as_last_read(backends, document), now, coalesce
-    ):
-        request_refresh(backends, document.program, document.id, RefreshReason.LOGIN)
+def _still_opens(document: DigitalMembership, code: str) -> bool:
+    try:
+        ensure_code_opens(document, code)
+    except UnknownActivationCode:
+        return False
+    return True
 
 
 def _opened_by(
@@ -136,21 +137,3 @@ def _build_from_sor(backends: Backends, program: str, code: str) -> DigitalMembe
         return None
     ensure_code_opens(document, code)
     return document
-
-
-def _register_device(
-    backends: Backends, document: DigitalMembership, details: DeviceDetails, now: datetime
-) -> DigitalMembership:
-    """Add or update the device on the membership (a digital-owned section)."""
-    saved: list[DigitalMembership] = []
-
-    def decide(current: StoredDocument | None) -> JsonDocument | None:
-        if current is None:
-            return None
-        saved.append(register_device(load(DigitalMembership, current), details, now))
-        return stored_body(saved[-1])
-
-    update_with_retries(
-        backends.documents, Container.MEMBERSHIPS, document.program, document.id, decide
-    )
-    return saved[-1] if saved else document

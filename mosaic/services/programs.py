@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from mosaic.domain.errors import ProgramMisconfigured, ProgramNotFound, SystemOfRecordUnavailable
-from mosaic.domain.program import ProgramMeta, ProgramSettings
+from mosaic.domain.program import DigitalProgram, ProgramMeta, ProgramSettings
 from mosaic.domain.programs import first_program_document
 from mosaic.ports.documents import Container, DocumentAlreadyExists, DocumentStore
 from mosaic.ports.sor import SorUnavailable
@@ -94,3 +94,15 @@ def ensure_program(backends: Backends, program: str) -> str:
     except DocumentAlreadyExists:
         return program_timezone(backends, program)
     return row.timezone
+
+
+def load_program(backends: Backends, program: str) -> DigitalProgram:
+    """The whole digital program document (a point read); ProgramNotFound without one."""
+    found = read_or_none(backends.documents, Container.PROGRAMS, program, program)
+    if found is None:
+        raise ProgramNotFound(f"no program {program}")
+    try:
+        return DigitalProgram.model_validate(found.body)
+    except ValidationError as error:
+        log.error("program %s: its document is unusable: %s", program, error)
+        raise ProgramMisconfigured(f"program {program} has an unusable document") from None

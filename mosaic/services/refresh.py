@@ -37,7 +37,7 @@ from mosaic.domain.membership import (
     MembershipStatus,
     summarize,
 )
-from mosaic.domain.refreshing import request_already_served
+from mosaic.domain.refreshing import refresh_is_due, request_already_served
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
@@ -76,6 +76,20 @@ is the read that sees the change."""
 
 def _coalesce_seconds(backends: Backends, reason: RefreshReason) -> int:
     return backends.refresh_coalesce_seconds if reason in COALESCED_REASONS else 0
+
+
+def request_refresh_if_due(
+    backends: Backends, document: DigitalMembership, reason: RefreshReason
+) -> None:
+    """Queue a refresh for a member's own activity (a login, a device) unless the membership
+    was read from the SoR in the coalescing time: by its document, or (a refresh that found
+    nothing changed writes only that) its read mark, looked at only when the document alone
+    says a refresh is due."""
+    now, coalesce = backends.wall_clock.now(), backends.refresh_coalesce_seconds
+    if refresh_is_due(document, now, coalesce) and refresh_is_due(
+        as_last_read(backends, document), now, coalesce
+    ):
+        request_refresh(backends, document.program, document.id, reason)
 
 
 def refresh_requested(

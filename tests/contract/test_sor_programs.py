@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from mosaic.domain import records
 from mosaic.domain.program_records import (
     SorCampaign,
     SorContentOffer,
@@ -23,6 +24,7 @@ from mosaic.domain.records import SorProgram
 from mosaic.ports.sor import SystemOfRecord
 from tests.factories import NOW, insert_member, insert_program, sor_record, static_voucher
 from tests.sor_rows import (
+    insert_campaign,
     insert_devices,
     insert_hotel,
     insert_membership_transaction,
@@ -115,6 +117,28 @@ def test_the_catalog_lists_hotels_outlets_and_the_offers_still_valid(
         for code, start, end in (
             ("OFF-LAST-DAY", date(2026, 1, 1), today),
             ("OFF-SOON", date(2026, 12, 1), date(2027, 1, 31)),
+        )
+    ]
+
+
+def test_the_catalog_lists_the_programs_voucher_campaigns_not_ended_yet(
+    program: sa.Engine, sor: SystemOfRecord
+) -> None:
+    today = date(2026, 11, 21)
+    insert_program(program, "LUMA", "Luma", "America/New_York", "USD")
+    insert_campaign(program, "C-ENDED", date(2026, 1, 1), date(2026, 11, 20), NOW)
+    insert_campaign(program, "C-LAST-DAY", date(2026, 11, 1), today, NOW, target="invitee")
+    insert_campaign(program, "C-SOON", date(2026, 12, 1), date(2027, 1, 31), NOW)
+    insert_campaign(program, "L-NOW", date(2026, 11, 1), date(2026, 12, 31), NOW, program="LUMA")
+
+    catalog = sor.program_catalog("SIAM", today=today)
+
+    assert catalog is not None
+    assert catalog.voucher_campaigns == [
+        records.SorCampaign(code, f"Campaign {code}", "food", None, target, start, end, NOW)
+        for code, target, start, end in (
+            ("C-LAST-DAY", "invitee", date(2026, 11, 1), today),
+            ("C-SOON", "all", date(2026, 12, 1), date(2027, 1, 31)),
         )
     ]
 

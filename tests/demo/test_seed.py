@@ -258,6 +258,17 @@ def test_some_offers_are_for_one_package_and_name_real_ones(engine: sa.Engine) -
         assert (link["program"], link["package"]) in packages
 
 
+def test_every_program_has_a_voucher_campaign_for_invitees_running_today(
+    engine: sa.Engine,
+) -> None:
+    running = {
+        r["program"]
+        for r in _rows(engine, schema.dynamic_voucher_campaigns)
+        if r["target"] == "invitee" and r["valid_from"] <= TODAY <= r["valid_to"]
+    }
+    assert running == {r["code"] for r in _rows(engine, schema.programs)}
+
+
 def test_a_demo_sor_seeded_before_a_table_existed_gets_it_empty_and_keeps_its_rows(
     tmp_path: Path,
 ) -> None:

@@ -17,6 +17,8 @@ from mosaic.services.program_refresh import (
     request_program_refreshes,
 )
 from tests.factories import NOW, embedded_backends, insert_member, sor_engine
+from tests.services.test_refresh_dynamic_vouchers import insert_campaign
+from tests.sor_rows import delete_rows
 
 HOTELS = [("SIAM-H01", True), ("SIAM-H02", True), ("SIAM-P01", False)]
 
@@ -165,6 +167,37 @@ def test_content_lists_the_catalog_and_only_offers_still_valid(tmp_path, engine)
         assert [o.code for o in content.offers] == ["OFF-NOW"]
     stored = backends.documents.read(Container.PROGRAMS, "SIAM", "SIAM")
     assert DigitalProgram.model_validate(stored.body) == program
+
+
+def test_the_document_lists_the_voucher_campaigns_and_forgets_one_deleted_in_the_sor(
+    tmp_path, engine
+):
+    """Invitee memberships, which the SoR does not know, take their vouchers from these."""
+    insert_campaign(engine, "C-INVITEE", "invitee", type="food", hotel=None)
+    insert_campaign(engine, "C-NEW-TYPE", "package:SIAM-GOLD", type="wellness")
+    insert_campaign(engine, "C-ENDED", "all", valid_to=date(2026, 11, 20))
+    backends = embedded_backends(tmp_path, engine=engine)
+
+    refresh_program(backends, "SIAM", "manual")
+
+    body = backends.documents.read(Container.PROGRAMS, "SIAM", "SIAM").body
+    november = {"validFrom": "2026-11-01", "validTo": "2026-11-30"}
+    assert body["voucherCampaigns"] == [
+        {"id": "C-INVITEE", "title": "Campaign C-INVITEE", "type": "food", "hotel": None}
+        | {"target": "invitee"}
+        | november,
+        {"id": "C-NEW-TYPE", "title": "Campaign C-NEW-TYPE", "type": "other"}
+        | {"hotel": "SIAM-H01", "target": "package:SIAM-GOLD"}
+        | november,
+    ]
+    campaigns = t.dynamic_voucher_campaigns
+    delete_rows(engine, campaigns, NOW, campaigns.c.id == "C-INVITEE")
+
+    again = refresh_program(backends, "SIAM", "scheduled")
+
+    assert [c.id for c in again.voucher_campaigns] == ["C-NEW-TYPE"]
+    body = backends.documents.read(Container.PROGRAMS, "SIAM", "SIAM").body
+    assert [c["id"] for c in body["voucherCampaigns"]] == ["C-NEW-TYPE"]
 
 
 def test_settings_and_texts_the_digital_side_owns_survive_a_refresh(tmp_path, engine):

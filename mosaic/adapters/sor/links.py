@@ -1,16 +1,17 @@
 """SoR rows that complete a membership's or a program's picture: the devices the SoR knows
-of a membership, which packages each offer is for, and the program's configuration."""
+of a membership, which packages each offer is for, the program's dynamic voucher campaigns
+and its configuration."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from mosaic.adapters.sor import schema as t
-from mosaic.domain.records import SorDevice
+from mosaic.domain.records import SorCampaign, SorDevice
 
 
 def read_devices(connection: sa.Connection, program: str, number: str) -> list[SorDevice]:
@@ -57,6 +58,22 @@ def read_offer_packages(
         linked.setdefault(str(offer), set()).add(str(package))
         newest[str(offer)] = max(updated_at, newest.get(str(offer), updated_at))
     return {offer: OfferPackages(frozenset(p), newest[offer]) for offer, p in linked.items()}
+
+
+def read_voucher_campaigns(
+    connection: sa.Connection, program: str, since: date
+) -> list[SorCampaign]:
+    """The program's dynamic voucher campaigns not ended before `since`, by start: the ones
+    that can concern a membership now or follow a voucher it has (domain.campaigns decides).
+    One query for the program (the index on program and valid_to)."""
+    c = t.dynamic_voucher_campaigns.c
+    query = sa.select(t.dynamic_voucher_campaigns).where(c.program == program, c.valid_to >= since)
+    return [
+        SorCampaign(
+            r.id, r.title, r.type, r.hotel, r.target, r.valid_from, r.valid_to, r.updated_at
+        )
+        for r in connection.execute(query.order_by(c.valid_from, c.id))
+    ]
 
 
 def read_configuration(connection: sa.Connection, program: str) -> dict[str, str]:

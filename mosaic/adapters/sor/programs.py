@@ -12,7 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from mosaic.adapters.sor import schema as t
-from mosaic.adapters.sor.links import read_configuration, read_offer_packages
+from mosaic.adapters.sor.links import (
+    read_configuration,
+    read_offer_packages,
+    read_voucher_campaigns,
+)
 from mosaic.domain.calendar import month_starts, start_of_day
 from mosaic.domain.program_records import (
     SorCampaign,
@@ -29,8 +33,8 @@ CENT = Decimal("0.01")
 
 
 def read_catalog(connection: sa.Connection, program: str, today: date) -> SorProgramCatalog | None:
-    """The program, its hotels and outlets, the offers valid today or later with their
-    packages, and its configuration."""
+    """The program, its hotels and outlets, the offers and dynamic voucher campaigns valid
+    today or later (the offers with their packages), and its configuration."""
     pr = t.programs.c
     row = connection.execute(
         sa.select(pr.name, pr.currency, pr.timezone).where(pr.code == program)
@@ -62,6 +66,7 @@ def read_catalog(connection: sa.Connection, program: str, today: date) -> SorPro
             )
             for r in offers
         ],
+        voucher_campaigns=read_voucher_campaigns(connection, program, today),
         configuration=read_configuration(connection, program),
     )
 

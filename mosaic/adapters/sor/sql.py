@@ -14,11 +14,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from mosaic.adapters.clock import SystemClock
 from mosaic.adapters.sor import changes, programs
 from mosaic.adapters.sor import schema as t
-from mosaic.adapters.sor.links import OfferPackages, read_devices, read_offer_packages
+from mosaic.adapters.sor.links import (
+    OfferPackages,
+    read_devices,
+    read_offer_packages,
+    read_voucher_campaigns,
+)
 from mosaic.adapters.sor.snapshot import read_snapshot
 from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
 from mosaic.domain.records import (
-    SorCampaign,
     SorMembership,
     SorMembershipRecord,
     SorMembershipTransaction,
@@ -173,7 +177,7 @@ def _membership_record(
         reservations=_reservations(connection, membership_number, history_since.date()),
         membership_transactions=_membership_transactions(connection, membership_number),
         offers=_offers(connection, program, history_since.date()),
-        campaigns=_campaigns(connection, program, history_since.date()),
+        campaigns=read_voucher_campaigns(connection, program, history_since.date()),
         devices=read_devices(connection, program, membership_number),
     )
 
@@ -258,19 +262,6 @@ def _offer(row: sa.Row[Any], linked: OfferPackages | None) -> SorOffer:
     return SorOffer(
         row.code, row.title, row.hotel, row.valid_from, row.valid_to, updated_at, packages
     )
-
-
-def _campaigns(connection: sa.Connection, program: str, since: date) -> list[SorCampaign]:
-    """The program's dynamic voucher campaigns not ended before `since`: the ones that can
-    concern a membership now or follow a voucher it has (domain.campaigns decides)."""
-    c = t.dynamic_voucher_campaigns.c
-    query = sa.select(t.dynamic_voucher_campaigns).where(c.program == program, c.valid_to >= since)
-    return [
-        SorCampaign(
-            r.id, r.title, r.type, r.hotel, r.target, r.valid_from, r.valid_to, _utc(r.updated_at)
-        )
-        for r in connection.execute(query.order_by(c.valid_from, c.id))
-    ]
 
 
 def _membership(row: sa.RowMapping) -> SorMembership:

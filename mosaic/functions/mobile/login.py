@@ -1,4 +1,4 @@
-"""Mobile app operations (DESIGN.md section 5, mobile)."""
+"""Member login (POST /mobile/login)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from mosaic.domain.errors import InvalidField
 from mosaic.domain.membership import DeviceDetails, MembershipMode
 from mosaic.functions.answers import MembershipAnswer, membership_answer
 from mosaic.functions.http import client_address, json_response, operation, parse_body
+from mosaic.functions.mobile.blueprint import bp
 from mosaic.services.login import login_member
-
-bp = func.Blueprint()
 
 
 def _activation_code(value: str) -> str:

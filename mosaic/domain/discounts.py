@@ -1,0 +1,94 @@
+"""Discount codes (DESIGN sections 2 and 5): an 8-character code a member shows at an outlet
+to take an offer.
+
+A member asks for a code for an offer they are eligible for today (the program's business
+date). It lives `discountCodeTtlDays` from its creation, to the second, and is enforced
+everywhere it is read or consumed (the original platform only stored the expiry): a code
+past it is expired whatever its stored fields say. Asking again for the same offer while a
+code of it is still usable answers that code, so a retried request makes no second one.
+Codes that are expired or consumed are kept for DISCOUNT_HISTORY_DAYS, so the member sees
+what they used, and then dropped, so the document stays small.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from mosaic.domain.errors import DiscountCodeConsumed, DiscountCodeExpired, OfferNotEligible
+from mosaic.domain.membership import DigitalMembership, DiscountCode, Offer
+
+DISCOUNT_HISTORY_DAYS = 90
+
+
+class DiscountCodeStatus(StrEnum):
+    AVAILABLE = "available"
+    CONSUMED = "consumed"
+    EXPIRED = "expired"
+
+
+def discount_code_status(code: DiscountCode, now: datetime) -> DiscountCodeStatus:
+    if code.consumed_at is not None:
+        return DiscountCodeStatus.CONSUMED
+    if now >= code.expires_at:
+        return DiscountCodeStatus.EXPIRED
+    return DiscountCodeStatus.AVAILABLE
+
+
+def offer_valid_on(offer: Offer, today: date) -> bool:
+    return offer.valid_from <= today <= offer.valid_to
+
+
+def eligible_offer(member: DigitalMembership, offer_code: str, today: date) -> Offer:
+    """The member's offer of that code, valid today; else OfferNotEligible."""
+    offer = next((o for o in member.offers if o.code == offer_code), None)
+    if offer is None:
+        raise OfferNotEligible(f"offer {offer_code} is not one this membership is eligible for")
+    if not offer_valid_on(offer, today):
+        raise OfferNotEligible(
+            f"offer {offer_code} runs from {offer.valid_from.isoformat()} to "
+            f"{offer.valid_to.isoformat()}, not on {today.isoformat()}"
+        )
+    return offer
+
+
+def usable_code_for(member: DigitalMembership, offer: str, now: datetime) -> DiscountCode | None:
+    """The member's code for the offer that can still be used, if any."""
+    return next(
+        (
+            c
+            for c in member.discount_codes
+            if c.offer == offer and discount_code_status(c, now) is DiscountCodeStatus.AVAILABLE
+        ),
+        None,
+    )
+
+
+def with_discount_code(
+    member: DigitalMembership, code: str, offer: str, now: datetime, ttl_days: int
+) -> tuple[DigitalMembership, DiscountCode]:
+    """The member with a new code for the offer (and the codes past their history dropped)."""
+    created = DiscountCode(
+        code=code, offer=offer, created_at=now, expires_at=now + timedelta(days=ttl_days)
+    )
+    kept = [c for c in member.discount_codes if _still_kept(c, now)]
+    return member.model_copy(update={"discount_codes": [*kept, created]}), created
+
+
+def _still_kept(code: DiscountCode, now: datetime) -> bool:
+    ended = code.consumed_at or code.expires_at
+    return now - ended < timedelta(days=DISCOUNT_HISTORY_DAYS)
+
+
+def ensure_consumable(code: DiscountCode, now: datetime) -> None:
+    """A code is consumed once, before it expires."""
+    status = discount_code_status(code, now)
+    if status is DiscountCodeStatus.CONSUMED:
+        assert code.consumed_at is not None
+        raise DiscountCodeConsumed(
+            f"discount code {code.code} was used at {code.consumed_at.isoformat()}"
+        )
+    if status is DiscountCodeStatus.EXPIRED:
+        raise DiscountCodeExpired(
+            f"discount code {code.code} expired at {code.expires_at.isoformat()}"
+        )

@@ -1,0 +1,71 @@
+"""Discount codes a member asks for (POST /mobile/discount-codes; rules in domain.discounts).
+
+The code is issued in the code index (unique per program, never reused) and recorded on the
+membership by a write conditional on its etag. A request for an offer that already has a
+usable code answers that code; two requests at once for the same offer make one code, the
+loser's issued code opening nothing (its index entry is released).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mosaic.domain.calendar import local_date
+from mosaic.domain.codes import CodeKind
+from mosaic.domain.discounts import eligible_offer, usable_code_for, with_discount_code
+from mosaic.domain.errors import NotAuthenticated
+from mosaic.domain.membership import DigitalMembership, DiscountCode
+from mosaic.ports.documents import JsonDocument, StoredDocument
+from mosaic.services.backends import Backends
+from mosaic.services.codes import issue_code, release_codes
+from mosaic.services.documents import load, stored_body, update_member
+from mosaic.services.programs import program_settings, program_timezone
+
+
+@dataclass(frozen=True)
+class DiscountCodeGiven:
+    code: DiscountCode
+    created: bool
+    """False: a usable code of the offer was answered instead of a new one."""
+
+
+def give_discount_code(
+    backends: Backends, member: DigitalMembership, offer_code: str
+) -> DiscountCodeGiven:
+    now = backends.clock.now()
+    today = local_date(now, program_timezone(backends, member.program))
+    eligible_offer(member, offer_code, today)
+    ttl_days = program_settings(backends, member.program).discount_code_ttl_days
+    issued: list[str] = []
+    given: list[DiscountCodeGiven] = []
+
+    def decide(current: StoredDocument | None) -> JsonDocument | None:
+        if current is None:
+            raise NotAuthenticated("the session's membership is gone; log in again")
+        stored = load(DigitalMembership, current)
+        eligible_offer(stored, offer_code, today)
+        usable = usable_code_for(stored, offer_code, now)
+        if usable is not None:
+            given[:] = [DiscountCodeGiven(usable, created=False)]
+            return None
+        if not issued:
+            issued.append(
+                issue_code(
+                    backends.documents,
+                    member.program,
+                    CodeKind.DISCOUNT,
+                    member.id,
+                    now,
+                    about={"offer": offer_code},
+                )
+            )
+        updated, code = with_discount_code(stored, issued[0], offer_code, now, ttl_days)
+        given[:] = [DiscountCodeGiven(code, created=True)]
+        return stored_body(updated)
+
+    update_member(backends.documents, member, decide)
+    if issued and not given[-1].created:
+        release_codes(
+            backends.documents, member.program, member.id, [(CodeKind.DISCOUNT, issued[0])]
+        )
+    return given[-1]
