@@ -116,3 +116,66 @@ class DiscountCodeExpired(MosaicError):
 
 class DiscountCodeConsumed(MosaicError):
     title = "Discount code already used"
+
+
+class MembershipNotUsable(MosaicError):
+    """The membership is not active, has not started or is past its last day (the program's
+    business date): none of its vouchers may be redeemed."""
+
+    title = "Membership not usable"
+
+
+class VoucherNotFound(MosaicError):
+    title = "Voucher not found"
+
+
+class VoucherRemoved(MosaicError):
+    """The SoR no longer has the voucher: kept on the membership for the record only."""
+
+    title = "Voucher no longer exists"
+
+
+class VoucherAlreadyRedeemed(MosaicError):
+    title = "Voucher already redeemed"
+
+
+class VoucherExpired(MosaicError):
+    title = "Voucher expired"
+
+
+class VoucherCancelled(MosaicError):
+    title = "Voucher cancelled"
+
+
+class VoucherNotYetValid(MosaicError):
+    title = "Voucher not valid yet"
+
+
+class VoucherNotValidHere(MosaicError):
+    """A voucher of one hotel presented at another."""
+
+    title = "Voucher not valid at this hotel"
+
+
+class VoucherNotRedeemed(MosaicError):
+    """Un-redemption of a voucher that is not redeemed: there is nothing to reverse."""
+
+    title = "Voucher not redeemed"
+
+
+class VoucherNotRedeemedHere(MosaicError):
+    """Un-redemption of a voucher redeemed in the SoR (before the digital layer, or by the
+    SoR fallback): no redemption recorded here to reverse."""
+
+    title = "Voucher not redeemed through Mosaic"
+
+
+class PolicyRefused(MosaicError):
+    """A rule of the program's redemption policy refused the redemption; `rule` names it
+    (`maxPerDay`, ...), as the problem+json's `rule` member does."""
+
+    title = "Refused by the redemption policy"
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rule = rule

@@ -137,7 +137,10 @@ class Redemption(StoredModel):
     outlet: str | None = None
     redeemed_at: datetime
     unredeemed_at: datetime | None = None
-    agent: str | None = None
+    agent: str | None = Field(default=None, description="the agent or staff key that redeemed")
+    unredeemed_by: str | None = Field(
+        default=None, description="the agent or staff key that un-redeemed"
+    )
     sor_request: str | None = Field(default=None, description="the SoR request of the redemption")
     sor_applied_at: datetime | None = Field(
         default=None, description="when the SoR applied the redemption"

@@ -39,6 +39,17 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.TooManyAttempts: 429,
     errors.CodeSpaceExhausted: 503,
     errors.SystemOfRecordUnavailable: 503,
+    errors.VoucherNotFound: 404,
+    errors.VoucherRemoved: 404,
+    errors.VoucherAlreadyRedeemed: 409,
+    errors.VoucherNotRedeemed: 409,
+    errors.VoucherNotRedeemedHere: 409,
+    errors.MembershipNotUsable: 422,
+    errors.VoucherExpired: 422,
+    errors.VoucherCancelled: 422,
+    errors.VoucherNotYetValid: 422,
+    errors.VoucherNotValidHere: 422,
+    errors.PolicyRefused: 422,
 }
 
 
@@ -55,6 +66,9 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldProblem] | None = None
+    rule: str | None = Field(
+        default=None, description="the redemption policy rule that refused, e.g. maxPerDay"
+    )
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> func.HttpResponse:
@@ -133,6 +147,8 @@ def error_response(error: Exception) -> func.HttpResponse:
         )
         if isinstance(error, errors.InvalidField):
             problem.errors = [FieldProblem(field=error.field, rule=error.rule)]
+        if isinstance(error, errors.PolicyRefused):
+            problem.rule = error.rule
         headers: dict[str, str] = {}
         retry_after = getattr(error, "retry_after_seconds", None)
         if isinstance(retry_after, int):
