@@ -179,3 +179,20 @@ class PolicyRefused(MosaicError):
     def __init__(self, rule: str, detail: str) -> None:
         super().__init__(detail)
         self.rule = rule
+
+
+class RequestInProgress(MosaicError):
+    """The first request made with this Idempotency-Key is still being answered: the client
+    may send it again shortly and will get that request's answer."""
+
+    title = "Request in progress"
+
+    def __init__(self, detail: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class IdempotencyKeyReused(MosaicError):
+    """The Idempotency-Key was used, within the last 24 hours, for another request."""
+
+    title = "Idempotency key reused"
