@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from mosaic.domain import records
 from mosaic.domain.records import SorProgram
@@ -39,6 +40,21 @@ class SorContentOffer:
     valid_to: date
     packages: tuple[str, ...] = ()
     """The packages the offer is for, in order; empty: every package."""
+
+
+@dataclass(frozen=True)
+class SorCaller:
+    """A caller's key as the SoR holds it (`pos_agents`, `staff`): its SHA-256 hex digest only,
+    never the key. An agent's key decides its program, hotel and outlet (none: the front desk);
+    a staff key decides the program only, and names the staff member's role."""
+
+    role: Literal["agent", "staff"]
+    key_hash: str
+    program: str
+    name: str
+    hotel: str | None = None
+    outlet: str | None = None
+    staff_role: str | None = None
 
 
 @dataclass(frozen=True)

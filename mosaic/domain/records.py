@@ -36,6 +36,30 @@ class SorStaticVoucher:
 
 
 @dataclass(frozen=True)
+class SorVoucherHolding:
+    """A static voucher as the SoR holds it, with what deciding on it needs of its membership
+    and program: the fallback's view of a code that has no digital membership."""
+
+    program: str
+    code: str
+    type: str
+    hotel: str | None
+    valid_from: date
+    valid_to: date
+    status: str
+    redeemed_at: datetime | None
+    redeemed_hotel: str | None
+    redeemed_outlet: str | None
+    membership_number: str
+    membership_status: str
+    starts_on: date
+    expires_on: date
+    package_code: str
+    timezone: str
+    """The program's timezone, in which the validity dates are business dates."""
+
+
+@dataclass(frozen=True)
 class SorTracking:
     id: str
     hotel: str

@@ -17,8 +17,10 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql import ClauseElement
 
 from mosaic.adapters.sor import schema as t
+from mosaic.adapters.sor.redemptions import redemption
 from mosaic.adapters.sor.snapshot import read_snapshot
 from mosaic.adapters.sor.sql import SqlSystemOfRecord
+from mosaic.adapters.sor.types import server_now
 from mosaic.bootstrap import sor_engine
 from mosaic.demo.seed import is_seeded, seed_demo
 from mosaic.demo.show import demo_sample
@@ -126,9 +128,16 @@ def _port_reads(tmp_path: Path) -> list[ClauseElement]:
         sor.memberships_started(first=date(2026, 1, 1), last=date(2026, 12, 31))
         sor.program_catalog("SIAM", today=NOW.date())
         sor.program_statistics("SIAM", since=since.date())
+        sor.callers("SIAM")
+        sor.static_voucher("SIAM", "54321")
+        sor.redeem_static_voucher(
+            "SIAM", "54321", request_id="req-1", hotel="SIAM-H01", outlet=None, at=NOW
+        )
+        sor.redeem_static_voucher(  # applied before: the duplicate key, then the look-up
+            "SIAM", "54321", request_id="req-1", hotel="SIAM-H01", outlet=None, at=NOW
+        )
+        sor.unredeem_static_voucher("SIAM", "54321", request_id="undo-1", at=NOW)
         sor.probe()
-        with engine.connect() as connection:  # what now() asks a server SoR
-            connection.execute(sa.select(sa.func.current_timestamp()))
 
     return _statements_of(engine, every_read)
 
@@ -162,6 +171,29 @@ def test_the_port_reads_include_the_updates_deletions_and_days_begun(tmp_path: P
     sql = [str(s.compile(dialect=oracle_dialect((19, 0)))) for s in _port_reads(tmp_path)]
     assert any("FROM sor_deletions" in statement for statement in sql)
     assert any("dynamic_voucher_campaigns.valid_from >=" in statement for statement in sql)
+
+
+def test_the_port_writes_record_the_request_and_update_the_voucher_on_a_condition(
+    tmp_path: Path,
+) -> None:
+    sql = [str(s.compile(dialect=oracle_dialect((19, 0)))) for s in _port_reads(tmp_path)]
+    assert any(s.startswith("INSERT INTO applied_requests") for s in sql)
+    conditional = [s for s in sql if s.startswith("UPDATE static_vouchers")]
+    assert len(conditional) == 2
+    assert all("static_vouchers.status = :status_1" in s for s in conditional)
+
+
+def test_an_oracle_sors_clock_is_read_and_written_in_utc_digits() -> None:
+    """What now() asks an Oracle SoR, and what a write stamps `updated_at` with there:
+    CURRENT_TIMESTAMP is in the session's zone, whose offset TIMESTAMP and python-oracledb
+    both drop, so the SoR's clock is SYS_EXTRACT_UTC of it, as its instants are stored."""
+    dialect = oracle_dialect((19, 0))
+    now = server_now(dialect)
+    assert str(sa.select(now).compile(dialect=dialect)) == (
+        "SELECT sys_extract_utc(CURRENT_TIMESTAMP) AS sys_extract_utc_1 FROM DUAL"
+    )
+    stamped = str(redemption("SIAM", "54321", "SIAM-H01", None, NOW, now).compile(dialect=dialect))
+    assert "updated_at=sys_extract_utc(CURRENT_TIMESTAMP)" in stamped
 
 
 def test_a_query_without_a_table_selects_from_dual() -> None:

@@ -32,6 +32,8 @@ EVERY_READ: dict[str, Callable[[SystemOfRecord], Any]] = {
     ),
     "program_catalog": lambda sor: sor.program_catalog("SIAM", today=NOW.date()),
     "program_statistics": lambda sor: sor.program_statistics("SIAM", since=date(2026, 1, 1)),
+    "callers": lambda sor: sor.callers("SIAM"),
+    "static_voucher": lambda sor: sor.static_voucher("SIAM", "54321"),
     "probe": lambda sor: sor.probe(),
 }
 

@@ -275,9 +275,17 @@ def test_a_demo_sor_seeded_before_a_table_existed_gets_it_empty_and_keeps_its_ro
     engine = _seeded(tmp_path / "older.db", members=10)
     with engine.begin() as conn:
         schema.sor_deletions.drop(conn)
+        schema.applied_requests.drop(conn)
     members = _dump(engine, "memberships")
 
-    assert add_missing_tables(engine) == ["sor_deletions"]
+    assert sorted(add_missing_tables(engine)) == ["applied_requests", "sor_deletions"]
     assert add_missing_tables(engine) == []
     assert _rows(engine, schema.sor_deletions) == []
+    assert _rows(engine, schema.applied_requests) == []
     assert _dump(engine, "memberships") == members
+
+
+def test_a_seeded_sor_records_no_applied_request_yet(engine: sa.Engine) -> None:
+    """The table that makes an SoR write exactly-once exists, empty: nothing was applied."""
+    assert sa.inspect(engine).has_table("applied_requests")
+    assert _rows(engine, schema.applied_requests) == []

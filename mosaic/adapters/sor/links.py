@@ -1,6 +1,6 @@
 """SoR rows that complete a membership's or a program's picture: the devices the SoR knows
-of a membership, which packages each offer is for, the program's dynamic voucher campaigns
-and its configuration."""
+of a membership, which packages each offer is for, the program's dynamic voucher campaigns,
+its configuration and its callers' keys."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from mosaic.adapters.sor import schema as t
+from mosaic.domain.program_records import SorCaller
 from mosaic.domain.records import SorCampaign, SorDevice
 
 
@@ -80,3 +81,20 @@ def read_configuration(connection: sa.Connection, program: str) -> dict[str, str
     c = t.program_configuration.c
     query = sa.select(c.section, c.body).where(c.program == program).order_by(c.section)
     return {str(section): str(body) for section, body in connection.execute(query)}
+
+
+def read_callers(connection: sa.Connection, program: str) -> list[SorCaller]:
+    """The program's POS agents, then its staff, each by key hash."""
+    a, s = t.pos_agents.c, t.staff.c
+    agents = sa.select(t.pos_agents).where(a.program == program).order_by(a.key_hash)
+    staff = sa.select(t.staff).where(s.program == program).order_by(s.key_hash)
+    return [
+        *(
+            SorCaller("agent", r.key_hash, r.program, r.name, hotel=r.hotel, outlet=r.outlet)
+            for r in connection.execute(agents)
+        ),
+        *(
+            SorCaller("staff", r.key_hash, r.program, r.name, staff_role=r.role)
+            for r in connection.execute(staff)
+        ),
+    ]

@@ -326,6 +326,20 @@ program_configuration = Table(
     Column("updated_at", Stamp, nullable=False),
 )
 
+# Every request of the digital layer applied to the SoR (a static voucher redeemed or
+# un-redeemed...), written in the transaction that applies it: a request applied twice, or by
+# two racing workers, finds its id here and changes nothing (redemptions.py).
+applied_requests = Table(
+    "applied_requests",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    _code("program", 16, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("requested_at", Stamp, nullable=False),  # when the caller made the change
+    Column("applied_at", Stamp, nullable=False),  # the SoR's clock
+)
+Index("ix_applied_requests_applied", applied_requests.c.program, applied_requests.c.applied_at)
+
 # Callers' keys, stored as SHA-256 hex digests only.
 pos_agents = Table(
     "pos_agents",

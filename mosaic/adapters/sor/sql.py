@@ -4,48 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from mosaic.adapters.clock import SystemClock
-from mosaic.adapters.sor import changes, programs
+from mosaic.adapters.sor import changes, programs, redemptions
 from mosaic.adapters.sor import schema as t
-from mosaic.adapters.sor.links import (
-    OfferPackages,
-    read_devices,
-    read_offer_packages,
-    read_voucher_campaigns,
-)
+from mosaic.adapters.sor.links import read_callers
+from mosaic.adapters.sor.membership_record import read_membership_record, utc
+from mosaic.adapters.sor.redemptions import AppliedRequest, SorNow
 from mosaic.adapters.sor.snapshot import read_snapshot
-from mosaic.domain.program_records import SorProgramCatalog, SorProgramStatistics
-from mosaic.domain.records import (
-    SorMembership,
-    SorMembershipRecord,
-    SorMembershipTransaction,
-    SorOffer,
-    SorProgram,
-    SorReservation,
-    SorStaticVoucher,
-    SorTracking,
-)
+from mosaic.adapters.sor.types import server_now
+from mosaic.domain.program_records import SorCaller, SorProgramCatalog, SorProgramStatistics
+from mosaic.domain.records import SorMembershipRecord, SorProgram, SorVoucherHolding
 from mosaic.ports.clock import Clock
-from mosaic.ports.sor import SorChanges, SorUnavailable
+from mosaic.ports.sor import RedeemOutcome, SorChanges, SorRequestKind, SorUnavailable
 
-CENT = Decimal("0.01")
 R = TypeVar("R")
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the SoR stores UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(value).quantize(CENT)
 
 
 class SqlSystemOfRecord:
@@ -60,8 +38,14 @@ class SqlSystemOfRecord:
         if self._engine.dialect.name == "sqlite":
             return self._file_clock.now()
         with _answers(), self._engine.connect() as connection:
-            value = connection.execute(sa.select(sa.func.current_timestamp())).scalar_one()
-        return _utc(value)
+            value = connection.execute(sa.select(server_now(self._engine.dialect))).scalar_one()
+        return utc(value)
+
+    def _now_in_sql(self) -> SorNow:
+        """The SoR's clock for a write: the server's own, in the statement; a SQLite file's."""
+        if self._engine.dialect.name == "sqlite":
+            return self._file_clock.now()
+        return server_now(self._engine.dialect)
 
     def _rows(self, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
         with _answers(), self._engine.connect() as connection:
@@ -92,7 +76,7 @@ class SqlSystemOfRecord:
         self, program: str, membership_number: str, *, history_since: datetime
     ) -> SorMembershipRecord | None:
         with self._snapshot() as connection:
-            return _membership_record(connection, program, membership_number, history_since)
+            return read_membership_record(connection, program, membership_number, history_since)
 
     def program_codes(self) -> list[str]:
         return [str(row[0]) for row in self._rows(sa.select(t.programs.c.code).order_by("code"))]
@@ -110,6 +94,40 @@ class SqlSystemOfRecord:
 
     def memberships_started(self, *, first: date, last: date) -> dict[str, list[str]]:
         return self._read(lambda connection: changes.read_started(connection, first, last))
+
+    def callers(self, program: str) -> list[SorCaller]:
+        return self._read(lambda connection: read_callers(connection, program))
+
+    def static_voucher(self, program: str, code: str) -> SorVoucherHolding | None:
+        with _answers(), self._engine.connect() as connection:
+            return redemptions.read_voucher(connection, program, code)
+
+    def redeem_static_voucher(
+        self,
+        program: str,
+        code: str,
+        *,
+        request_id: str,
+        hotel: str,
+        outlet: str | None,
+        at: datetime,
+    ) -> RedeemOutcome:
+        kind = SorRequestKind.REDEEM_STATIC_VOUCHER
+        now = self._now_in_sql()
+        change = redemptions.redemption(program, code, hotel, outlet, at, now)
+        return self._apply_once(AppliedRequest(request_id, program, kind, at), change, now)
+
+    def unredeem_static_voucher(
+        self, program: str, code: str, *, request_id: str, at: datetime
+    ) -> RedeemOutcome:
+        kind = SorRequestKind.UNREDEEM_STATIC_VOUCHER
+        now = self._now_in_sql()
+        change = redemptions.unredemption(program, code, now)
+        return self._apply_once(AppliedRequest(request_id, program, kind, at), change, now)
+
+    def _apply_once(self, request: AppliedRequest, change: sa.Update, now: SorNow) -> RedeemOutcome:
+        with _answers():
+            return redemptions.apply_once(self._engine, request, change, now)
 
     def _read(self, work: Callable[[sa.Connection], R]) -> R:
         """`work` on one connection, in one read transaction: one state of the SoR."""
@@ -148,135 +166,3 @@ def _answers() -> Iterator[None]:
         if is_outage(error):
             raise SorUnavailable(str(error)) from error
         raise SorQueryFailed(str(error)) from error
-
-
-def _membership_record(
-    connection: sa.Connection, program: str, membership_number: str, history_since: datetime
-) -> SorMembershipRecord | None:
-    m, p, pr = t.memberships.c, t.packages.c, t.programs.c
-    found = connection.execute(
-        sa.select(
-            t.memberships,
-            p.name.label("package_name"),
-            pr.name.label("program_name"),
-            pr.currency,
-            pr.timezone,
-        )
-        .join(t.packages, p.code == m.package)
-        .join(t.programs, pr.code == m.program)
-        .where(m.program == program, m.membership_number == membership_number)
-    ).all()
-    if not found:
-        return None
-    row = found[0]._mapping
-    return SorMembershipRecord(
-        program=SorProgram(program, row["program_name"], row["currency"], row["timezone"]),
-        membership=_membership(row),
-        static_vouchers=_static_vouchers(connection, program, membership_number),
-        tracking=_tracking(connection, membership_number, history_since),
-        reservations=_reservations(connection, membership_number, history_since.date()),
-        membership_transactions=_membership_transactions(connection, membership_number),
-        offers=_offers(connection, program, history_since.date()),
-        campaigns=read_voucher_campaigns(connection, program, history_since.date()),
-        devices=read_devices(connection, program, membership_number),
-    )
-
-
-def _static_vouchers(
-    connection: sa.Connection, program: str, number: str
-) -> list[SorStaticVoucher]:
-    v = t.static_vouchers.c
-    query = sa.select(t.static_vouchers).where(v.program == program, v.membership_number == number)
-    return [
-        SorStaticVoucher(
-            code=r.code,
-            type=r.type,
-            hotel=r.hotel,
-            valid_from=r.valid_from,
-            valid_to=r.valid_to,
-            status=r.status,
-            updated_at=_utc(r.updated_at),
-        )
-        for r in connection.execute(query.order_by(v.code))
-    ]
-
-
-def _tracking(connection: sa.Connection, number: str, since: datetime) -> list[SorTracking]:
-    c = t.tracking_transactions.c
-    query = sa.select(t.tracking_transactions).where(
-        c.membership_number == number, c.at >= since.astimezone(UTC)
-    )
-    return [
-        SorTracking(
-            r.id, r.hotel, r.outlet, _money(r.amount), r.currency, _utc(r.at), _utc(r.updated_at)
-        )
-        for r in connection.execute(query.order_by(c.at, c.id))
-    ]
-
-
-def _reservations(connection: sa.Connection, number: str, since: date) -> list[SorReservation]:
-    c = t.reservations.c
-    query = sa.select(t.reservations).where(c.membership_number == number, c.check_in >= since)
-    return [
-        SorReservation(
-            r.id,
-            r.hotel,
-            r.check_in,
-            r.nights,
-            _money(r.amount),
-            r.currency,
-            r.status,
-            _utc(r.booked_at),
-            _utc(r.updated_at),
-        )
-        for r in connection.execute(query.order_by(c.check_in, c.id))
-    ]
-
-
-def _membership_transactions(
-    connection: sa.Connection, number: str
-) -> list[SorMembershipTransaction]:
-    c = t.membership_transactions.c
-    query = sa.select(t.membership_transactions).where(c.membership_number == number)
-    return [
-        SorMembershipTransaction(
-            r.id, r.kind, _money(r.amount), r.currency, _utc(r.at), _utc(r.updated_at)
-        )
-        for r in connection.execute(query.order_by(c.at, c.id))
-    ]
-
-
-def _offers(connection: sa.Connection, program: str, since: date) -> list[SorOffer]:
-    c = t.offers.c
-    query = sa.select(t.offers).where(c.program == program, c.valid_to >= since)
-    rows = connection.execute(query.order_by(c.code)).all()
-    packages = read_offer_packages(connection, program, (r.code for r in rows))
-    return [_offer(r, packages.get(r.code)) for r in rows]
-
-
-def _offer(row: sa.Row[Any], linked: OfferPackages | None) -> SorOffer:
-    """An offer, changed when its row or one of its package links was."""
-    updated_at, packages = _utc(row.updated_at), frozenset[str]()
-    if linked is not None:
-        updated_at, packages = max(updated_at, linked.updated_at), linked.packages
-    return SorOffer(
-        row.code, row.title, row.hotel, row.valid_from, row.valid_to, updated_at, packages
-    )
-
-
-def _membership(row: sa.RowMapping) -> SorMembership:
-    return SorMembership(
-        program=row["program"],
-        membership_number=row["membership_number"],
-        activation_code=row["activation_code"],
-        card_number=row["card_number"],
-        member_name=row["member_name"],
-        email=row["email"],
-        phone=row["phone"],
-        package_code=row["package"],
-        package_name=row["package_name"],
-        status=row["status"],
-        starts_on=row["starts_on"],
-        expires_on=row["expires_on"],
-        updated_at=_utc(row["updated_at"]),
-    )

@@ -44,3 +44,13 @@ class UtcStamp(sa.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def server_now(dialect: Dialect) -> sa.ColumnElement[datetime]:
+    """The SoR server's current instant, to select or to stamp a UtcStamp column with in SQL.
+    Oracle's CURRENT_TIMESTAMP is in the session's time zone, whose offset a `TIMESTAMP`
+    column and python-oracledb (thin) would both drop: there it is taken in UTC digits
+    (SYS_EXTRACT_UTC), as the SoR keeps instants. PostgreSQL's is a `timestamptz`."""
+    if dialect.name == "oracle":
+        return sa.func.sys_extract_utc(sa.func.current_timestamp(), type_=sa.DateTime())
+    return sa.func.current_timestamp(type_=sa.DateTime())
