@@ -28,6 +28,6 @@ def ensure_invitee_period_open(document: DigitalMembership, now: datetime, timez
         return
     if local_date(now, timezone) > document.membership.expires_on:
         raise InviteePeriodOver(
-            f"the invitee period ended on {document.membership.expires_on.isoformat()} "
-            f"at midnight {timezone}"
+            f"the invitee period is over: its last day was "
+            f"{document.membership.expires_on.isoformat()} ({timezone} time)"
         )

@@ -15,8 +15,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from mosaic.domain.errors import DiscountCodeConsumed, DiscountCodeExpired, OfferNotEligible
-from mosaic.domain.membership import DigitalMembership, DiscountCode, Offer
+from mosaic.domain.errors import (
+    DiscountCodeConsumed,
+    DiscountCodeExpired,
+    NotAllowedForMembership,
+    OfferNotEligible,
+)
+from mosaic.domain.membership import (
+    DigitalMembership,
+    DiscountCode,
+    MembershipStatus,
+    Offer,
+)
 
 DISCOUNT_HISTORY_DAYS = 90
 
@@ -40,7 +50,12 @@ def offer_valid_on(offer: Offer, today: date) -> bool:
 
 
 def eligible_offer(member: DigitalMembership, offer_code: str, today: date) -> Offer:
-    """The member's offer of that code, valid today; else OfferNotEligible."""
+    """The member's offer of that code, valid today; else OfferNotEligible. Only an active
+    membership takes an offer (else NotAllowedForMembership): a suspended, cancelled or
+    expired one may still list the offers its last refresh gave it."""
+    status = member.membership.status
+    if status is not MembershipStatus.ACTIVE:
+        raise NotAllowedForMembership(f"a membership that is {status.value} gets no discount codes")
     offer = next((o for o in member.offers if o.code == offer_code), None)
     if offer is None:
         raise OfferNotEligible(f"offer {offer_code} is not one this membership is eligible for")

@@ -73,10 +73,24 @@ class Contact:
 
 
 def recorded_contact(invitee: Invitee) -> Contact:
-    """The contact as the inviter's record of the invitation keeps it (one field)."""
+    """The contact as the inviter's record of the invitation keeps it: both fields, or only
+    the one shown on a record made before they were kept."""
+    if invitee.email is not None or invitee.phone is not None:
+        return Contact(invitee.name, email=invitee.email, phone=invitee.phone)
     if "@" in invitee.contact:
         return Contact(invitee.name, email=invitee.contact)
     return Contact(invitee.name, phone=invitee.contact)
+
+
+def _comparable(contact: Contact) -> set[str]:
+    """An email and a phone compare apart: an email's digits are no phone."""
+    email, phone = normal_email(contact.email), normal_phone(contact.phone)
+    keys = set()
+    if email is not None:
+        keys.add(f"email:{email}")
+    if phone is not None:
+        keys.add(f"phone:{phone}")
+    return keys
 
 
 def last_activation_day(invited_at: datetime, settings: ProgramSettings, timezone: str) -> date:
@@ -121,11 +135,11 @@ def open_invitation_to(
     timezone: str,
 ) -> Invitee | None:
     """The inviter's open invitation to this contact (same email, or same phone digits)."""
-    wanted = {normal_email(contact.email), normal_phone(contact.phone)} - {None}
+    wanted = _comparable(contact)
     for invitee in inviter.invitees:
         if invitation_state(invitee, now, settings, timezone) not in OPEN_STATES:
             continue
-        if {normal_email(invitee.contact), normal_phone(invitee.contact)} & wanted:
+        if _comparable(recorded_contact(invitee)) & wanted:
             return invitee
     return None
 
@@ -223,14 +237,14 @@ def ensure_invitee_may_enter(
         last = last_activation_day(invitation.invited_at, settings, timezone)
         if today > last:
             raise InvitationLapsed(
-                f"the invitation lapsed unused: its code had to be first used by "
-                f"{last.isoformat()} (midnight {timezone})"
+                f"the invitation lapsed unused: its code had to be first used by the end of "
+                f"{last.isoformat()} ({timezone} time)"
             )
         return
     last = last_invitee_day(invitation.activated_at, settings, timezone)
     if today > last:
         raise InviteePeriodOver(
-            f"the invitee period ended on {last.isoformat()} at midnight {timezone}"
+            f"the invitee period is over: its last day was {last.isoformat()} ({timezone} time)"
         )
 
 

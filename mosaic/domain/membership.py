@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from mosaic.domain.base import CamelModel, Money, StoredModel
 from mosaic.domain.contacts import normal_email, normal_phone
@@ -190,6 +191,12 @@ class DiscountCode(StoredModel):
     consumed_at: datetime | None = None
 
 
+ComparableEmail = Annotated[str | None, AfterValidator(normal_email)]
+"""An email as contacts compare: lower-cased."""
+ComparablePhone = Annotated[str | None, AfterValidator(normal_phone)]
+"""A phone as contacts compare: its digits."""
+
+
 class Invitee(StoredModel):
     """On the inviter's membership: a friend invited, and what became of the invitation."""
 
@@ -202,6 +209,10 @@ class Invitee(StoredModel):
     membership_number: str | None = Field(
         default=None, description="the invitee's own (digital-only) membership"
     )
+    email: ComparableEmail = None
+    phone: ComparablePhone = None
+    """Both contacts the friend was invited by (`contact` shows one): what a second
+    invitation is compared with, and what the invitee membership is made again from."""
 
 
 class Invitation(StoredModel):
@@ -211,22 +222,12 @@ class Invitation(StoredModel):
     invited_by: str = Field(description="the inviter's membership number")
     invitee_code: str
     name: str
-    email: str | None = None
-    phone: str | None = None
+    email: ComparableEmail = None
+    phone: ComparablePhone = None
     invited_at: datetime
     activated_at: datetime | None = Field(default=None, description="the invitee's first login")
     converted_at: datetime | None = None
     converted_to: str | None = Field(default=None, description="the full membership's number")
-
-    @field_validator("email")
-    @classmethod
-    def _comparable_email(cls, email: str | None) -> str | None:
-        return normal_email(email)
-
-    @field_validator("phone")
-    @classmethod
-    def _comparable_phone(cls, phone: str | None) -> str | None:
-        return normal_phone(phone)
 
 
 class NotificationRecord(StoredModel):

@@ -221,7 +221,9 @@ def json_body(req: func.HttpRequest) -> Any:
     if _too_deep(text):
         raise invalid_body("is nested too deeply")
     try:
-        return json.loads(text or "null", parse_constant=_not_json, parse_float=_finite)
+        return json.loads(
+            text or "null", parse_constant=_not_json, parse_float=_finite, parse_int=_integer
+        )
     except RecursionError:
         raise invalid_body("is nested too deeply") from None
     except ValueError as error:
@@ -238,6 +240,17 @@ def _finite(number: str) -> float:
     if math.isinf(value):
         raise ValueError(f"{number[:20]} is out of range")
     return value
+
+
+MAX_INTEGER_DIGITS = 100
+"""No request field needs a longer integer; Python's own limit (4300 digits) would answer in
+its words (`sys.set_int_max_str_digits`)."""
+
+
+def _integer(number: str) -> int:
+    if len(number.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"{number[:20]}... is out of range")
+    return int(number)
 
 
 def _declared_length(req: func.HttpRequest) -> int:

@@ -121,6 +121,23 @@ def release_codes(
     return released
 
 
+def release_unheld_vouchers(
+    store: DocumentStore, program: str, number: str, issued: Iterable[str]
+) -> None:
+    """Dynamic voucher codes issued for a write of `number`'s membership that the stored
+    document does not hold (the write lost to another writer, which issued its own): never
+    shown to anyone, so their index entries go, rather than name the member as owner of a
+    code it does not have."""
+    codes = list(issued)
+    if not codes:
+        return
+    found = read_or_none(store, Container.MEMBERSHIPS, program, number)
+    held = {v["code"] for v in (found.body.get("dynamicVouchers", []) if found else [])}
+    unused = [(CodeKind.DYNAMIC_VOUCHER, code) for code in codes if code not in held]
+    if unused:
+        release_codes(store, program, number, unused)
+
+
 def issue_code(
     store: DocumentStore,
     program: str,

@@ -30,7 +30,7 @@ from mosaic.domain.membership import (
 from mosaic.domain.program import ContentType, DigitalProgram
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.services.backends import Backends
-from mosaic.services.codes import issue_code, voucher_about
+from mosaic.services.codes import issue_code, release_unheld_vouchers, voucher_about
 from mosaic.services.documents import load, stored_body, update_with_retries
 from mosaic.services.programs import load_program, program_settings, program_timezone
 from mosaic.services.refresh_log import RefreshReport
@@ -116,9 +116,12 @@ def _rebuild(
         built[:] = [rebuilt]
         return stored_body(rebuilt)
 
-    stored = update_with_retries(
-        backends.documents, Container.MEMBERSHIPS, program.program, number, decide
-    )
+    try:
+        stored = update_with_retries(
+            backends.documents, Container.MEMBERSHIPS, program.program, number, decide
+        )
+    finally:
+        release_unheld_vouchers(backends.documents, program.program, number, issued.values())
     if stored is None or not built:
         return None
     document = load(DigitalMembership, stored)

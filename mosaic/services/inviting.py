@@ -89,6 +89,8 @@ def invite_friend(
             invitee_code=codes[0],
             invited_at=now,
             membership_number=number,
+            email=contact.email,
+            phone=contact.phone,
         )
         outcome[:] = [(invitee, True)]
         return stored_body(with_invitee(member, invitee))

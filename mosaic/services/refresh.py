@@ -41,7 +41,12 @@ from mosaic.domain.refreshing import refresh_is_due, request_already_served
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
-from mosaic.services.codes import issue_code, release_codes, voucher_about
+from mosaic.services.codes import (
+    issue_code,
+    release_codes,
+    release_unheld_vouchers,
+    voucher_about,
+)
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.invitations import convert_invitation
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
@@ -178,7 +183,7 @@ def _refresh(
             backends.documents, Container.MEMBERSHIPS, program, number, decide
         )
     finally:
-        _release_unused(backends, program, number, issued)
+        release_unheld_vouchers(backends.documents, program, number, issued.values())
     document = decision.result()
     if decision.skipped or stored is None:
         report.outcome = decision.skipped or "skipped"
@@ -203,19 +208,6 @@ def _refresh(
 def _superseded(backends: Backends, program: str, number: str, etag: str) -> bool:
     current = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
     return current is None or current.etag != etag
-
-
-def _release_unused(backends: Backends, program: str, number: str, issued: dict[str, str]) -> None:
-    """Codes this refresh issued that the stored document does not hold (its write lost to
-    another refresh, which issued its own): never shown to anyone, so their index entries go,
-    rather than name the member as owner of a code it does not have."""
-    if not issued:
-        return
-    found = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
-    held = {v["code"] for v in (found.body.get("dynamicVouchers", []) if found else [])}
-    unused = [(CodeKind.DYNAMIC_VOUCHER, code) for code in issued.values() if code not in held]
-    if unused:
-        release_codes(backends.documents, program, number, unused)
 
 
 @dataclass

@@ -32,3 +32,14 @@ def login(client: httpx.Client, code: str = CODE, **extra: object) -> dict[str, 
     response = client.post("/api/mobile/login", json=body)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def signed_in_with_catalog(
+    client: httpx.Client, admin: dict[str, str], tmp_path: Path
+) -> dict[str, str]:
+    """The headers of the SoR's member logged in, its program refreshed with add_catalog's
+    catalog."""
+    add_catalog(tmp_path)
+    response = client.post("/api/control/programs/SIAM/refresh", headers=admin)
+    assert response.status_code == 200, response.text
+    return login(client)

@@ -7,7 +7,7 @@ import pytest
 from mosaic.ports.documents import Container
 from tests.factories import NOW
 from tests.functions.conftest import assert_problem
-from tests.functions.mobile_world import add_catalog, login
+from tests.functions.mobile_world import login, signed_in_with_catalog
 
 MEMBER = "SIAM-0000001"
 INVITE = "/api/mobile/invitations"
@@ -15,9 +15,7 @@ INVITE = "/api/mobile/invitations"
 
 @pytest.fixture
 def member(client, admin, tmp_path):
-    add_catalog(tmp_path)
-    assert client.post("/api/control/programs/SIAM/refresh", headers=admin).status_code == 200
-    return login(client)
+    return signed_in_with_catalog(client, admin, tmp_path)
 
 
 def invite(client, member, **contact):

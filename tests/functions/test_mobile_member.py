@@ -14,17 +14,14 @@ from mosaic.services.documents import load
 from mosaic.services.members import session_credential
 from tests.factories import NOW
 from tests.functions.conftest import assert_problem
-from tests.functions.mobile_world import add_catalog, login
+from tests.functions.mobile_world import login, signed_in_with_catalog
 
 MEMBER = "SIAM-0000001"
 
 
 @pytest.fixture
 def member(client, admin, tmp_path):
-    """A logged-in member of a program with a catalog; their Authorization header."""
-    add_catalog(tmp_path)
-    assert client.post("/api/control/programs/SIAM/refresh", headers=admin).status_code == 200
-    return login(client)
+    return signed_in_with_catalog(client, admin, tmp_path)
 
 
 def test_member_routes_refuse_a_request_without_a_token(client):

@@ -1,10 +1,14 @@
 """A full member invites friends: invitee memberships, their first login, their period."""
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from mosaic.adapters.clock import FixedClock
 from mosaic.domain.errors import (
@@ -15,16 +19,20 @@ from mosaic.domain.errors import (
 )
 from mosaic.domain.inviting import Contact
 from mosaic.domain.membership import DigitalMembership, MembershipMode
-from mosaic.ports.documents import Container
+from mosaic.ports.documents import Container, DocumentStore, JsonDocument
 from mosaic.services.documents import load
 from mosaic.services.inviting import invite_friend
 from mosaic.services.login import login_member
+from mosaic.services.program_refresh import refresh_program
 from mosaic.services.refresh import refresh_membership
 from mosaic.services.refresh_requests import RefreshReason
 from tests.factories import NOW, embedded_backends, insert_member, sor_engine
+from tests.sor_rows import insert_bare_member, insert_campaign
 
 INVITER = "SIAM-0000001"
 FRIEND = Contact("Nok", email="nok@example.com")
+BY_BOTH = Contact("Nok", email="nok@example.com", phone="+66 89 999 9999")
+OPEN = (date(2026, 11, 1), date(2026, 12, 31))
 
 
 @pytest.fixture
@@ -142,3 +150,69 @@ def test_an_invitee_code_whose_membership_was_never_made_still_opens_it(backends
     assert login.membership.id == number
     assert login.membership.invitation is not None
     assert login.membership.invitation.email == "nok@example.com"
+
+
+def sor_rows(tmp_path: Path) -> sa.Engine:
+    """The SoR the backends fixture reads, for rows a test adds."""
+    return sa.create_engine(f"sqlite:///{tmp_path / 'sor.sqlite'}")
+
+
+def test_an_invitee_membership_made_again_after_a_crash_converts_by_its_phone(backends, tmp_path):
+    made = invite_friend(backends, member(backends), BY_BOTH)
+    number = made.invitee.membership_number
+    assert number is not None
+    stored = backends.documents.read(Container.MEMBERSHIPS, "SIAM", number)
+    backends.documents.delete(Container.MEMBERSHIPS, "SIAM", number, if_match=stored.etag)
+    login_member(backends, "SIAM", made.invitee.invitee_code, None, "10.0.0.1")  # restores it
+    # The friend buys a membership under another email, with the phone they were invited by.
+    bought = {"email": "nok.s@example.org", "phone": "+66899999999", "starts_on": NOW.date()}
+    insert_bare_member(sor_rows(tmp_path), "SIAM-0000002", "22222", NOW, **bought)
+    refresh_membership(backends, "SIAM", "SIAM-0000002", RefreshReason.MANUAL)
+    invitation = member(backends, number).invitation
+    assert invitation is not None
+    assert invitation.converted_to == "SIAM-0000002"
+
+
+class LosingFirstWrite:
+    """A document store on which, just before the first write of `number`'s membership,
+    `race` runs (another writer wins the etag race)."""
+
+    def __init__(self, store: DocumentStore, number: str, race: Callable[[], object]) -> None:
+        self._store, self._number, self._race = store, number, race
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def replace(self, container: Container, body: JsonDocument, *, if_match: str) -> Any:
+        race, self._race = self._race, lambda: None
+        if container is Container.MEMBERSHIPS and body["id"] == self._number:
+            race()
+        else:
+            self._race = race
+        return self._store.replace(container, body, if_match=if_match)
+
+
+def test_two_first_logins_at_once_leave_no_voucher_code_the_invitee_does_not_hold(
+    backends, tmp_path
+):
+    insert_campaign(
+        sor_rows(tmp_path), "C-INV", *OPEN, NOW + timedelta(seconds=1), target="invitee"
+    )
+    refresh_program(backends, "SIAM", "scheduled")
+    made = invite_friend(backends, member(backends), BY_BOTH)
+    code, number = made.invitee.invitee_code, made.invitee.membership_number
+    assert number is not None
+
+    def other_login() -> object:
+        return login_member(backends, "SIAM", code, None, "10.0.0.2")
+
+    losing = replace(backends, documents=LosingFirstWrite(backends.documents, number, other_login))
+    login_member(losing, "SIAM", code, None, "10.0.0.1")  # issues a code, then loses the write
+    held = {v.code for v in member(backends, number).dynamic_vouchers}
+    indexed = {
+        entry.body["code"]
+        for entry in backends.documents.query(Container.CODES, "SIAM")
+        if entry.body.get("kind") == "dynamic" and entry.body["membershipNumber"] == number
+    }
+    assert len(held) == 1
+    assert indexed == held

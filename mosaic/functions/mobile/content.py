@@ -50,7 +50,8 @@ def mobile_program_content(req: func.HttpRequest) -> func.HttpResponse:
     etag = f'"{hashlib.sha256(payload).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
     if _matches(req.headers.get("if-none-match"), etag):
-        return func.HttpResponse(status_code=304, headers=headers)
+        # A cache refreshes its stored headers from a 304: the type stays the body's.
+        return func.HttpResponse(status_code=304, headers=headers, mimetype="application/json")
     return func.HttpResponse(payload, mimetype="application/json", headers=headers)
 
 
