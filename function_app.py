@@ -2,8 +2,16 @@
 
 import azure.functions as func
 
-from mosaic.functions import control, jobs, mobile, openapi, program_jobs
+from mosaic.functions import backoffice, control, jobs, mobile, openapi, pos, program_jobs
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-for blueprint in (mobile.bp, control.bp, openapi.bp, jobs.bp, program_jobs.bp):
+for blueprint in (
+    mobile.bp,
+    pos.bp,
+    backoffice.bp,
+    control.bp,
+    openapi.bp,
+    jobs.bp,
+    program_jobs.bp,
+):
     app.register_functions(blueprint)

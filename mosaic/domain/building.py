@@ -61,6 +61,9 @@ def build_membership(
         )
         for t in record.tracking
     ]
+    in_sor = {t.id for t in tracking}
+    recorded = [t for t in (carried.tracking_recorded if carried else []) if t.id not in in_sor]
+    tracking = sorted([*tracking, *recorded], key=lambda t: t.at)
     reservations = [
         ReservationTransaction(
             id=r.id,
@@ -97,6 +100,7 @@ def build_membership(
             expires_on=m.expires_on,
         ),
         tracking_transactions=tracking,
+        tracking_recorded=recorded,
         reservation_transactions=reservations,
         membership_transactions=[
             MembershipTransaction(
@@ -117,7 +121,7 @@ def build_membership(
             )
             for o in eligible_offers(record, now)
         ],
-        counters=_counters(tracking, reservations, currency),
+        counters=counters_of(tracking, reservations, currency),
         dynamic_vouchers=dynamic_vouchers(
             record,
             carried.dynamic_vouchers if carried else [],
@@ -178,7 +182,7 @@ def _static_voucher(row: SorStaticVoucher, kept: StaticVoucher | None) -> Static
     )
 
 
-def _counters(
+def counters_of(
     tracking: list[TrackingTransaction], reservations: list[ReservationTransaction], currency: str
 ) -> Counters:
     """Counts of every transaction; spend sums in the program's currency only (a partner

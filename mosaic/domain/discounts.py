@@ -18,6 +18,8 @@ from enum import StrEnum
 from mosaic.domain.errors import (
     DiscountCodeConsumed,
     DiscountCodeExpired,
+    DiscountCodeNotFound,
+    DiscountCodeNotValidHere,
     NotAllowedForMembership,
     OfferNotEligible,
 )
@@ -107,3 +109,39 @@ def ensure_consumable(code: DiscountCode, now: datetime) -> None:
         raise DiscountCodeExpired(
             f"discount code {code.code} expired at {code.expires_at.isoformat()}"
         )
+
+
+def consumed(
+    member: DigitalMembership,
+    code: str,
+    now: datetime,
+    hotel: str,
+    outlet: str | None,
+    by: str,
+    key: str,
+) -> tuple[DigitalMembership, DiscountCode]:
+    """The member with the discount code consumed at the hotel (and outlet): refused once
+    expired or consumed, and at a hotel other than its offer's. Consuming it again with the
+    same idempotency key answers the consumption already made."""
+    found = next((c for c in member.discount_codes if c.code == code), None)
+    if found is None:
+        raise DiscountCodeNotFound(f"no discount code {code} in this program")
+    if found.consumed_at is not None and found.consumed_key == key:
+        return member, found
+    ensure_consumable(found, now)
+    offer = next((o for o in member.offers if o.code == found.offer), None)
+    if offer is not None and offer.hotel is not None and offer.hotel != hotel:
+        raise DiscountCodeNotValidHere(
+            f"discount code {code} is for offer {offer.code} at {offer.hotel}, not {hotel}"
+        )
+    used = found.model_copy(
+        update={
+            "consumed_at": now,
+            "consumed_hotel": hotel,
+            "consumed_outlet": outlet,
+            "consumed_by": by,
+            "consumed_key": key,
+        }
+    )
+    codes = [used if c.code == code else c for c in member.discount_codes]
+    return member.model_copy(update={"discount_codes": codes}), used

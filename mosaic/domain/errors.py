@@ -196,3 +196,11 @@ class IdempotencyKeyReused(MosaicError):
     """The Idempotency-Key was used, within the last 24 hours, for another request."""
 
     title = "Idempotency key reused"
+
+
+class DiscountCodeNotFound(MosaicError):
+    title = "Discount code not found"
+
+
+class DiscountCodeNotValidHere(MosaicError):
+    title = "Discount code not valid at this hotel"

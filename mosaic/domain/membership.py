@@ -189,6 +189,10 @@ class DiscountCode(StoredModel):
     created_at: datetime
     expires_at: datetime
     consumed_at: datetime | None = None
+    consumed_hotel: str | None = None
+    consumed_outlet: str | None = None
+    consumed_by: str | None = Field(default=None, description="the agent or staff key id")
+    consumed_key: str | None = Field(default=None, description="the consuming Idempotency-Key")
 
 
 ComparableEmail = Annotated[str | None, AfterValidator(normal_email)]
@@ -289,6 +293,10 @@ class DigitalMembership(StoredModel):
     membership: MembershipInfo
     devices: list[Device] = Field(default_factory=list)
     tracking_transactions: list[TrackingTransaction] = Field(default_factory=list)
+    tracking_recorded: list[TrackingTransaction] = Field(
+        default_factory=list,
+        description="spend a POS recorded here, kept until the SoR has it (same id)",
+    )
     reservation_transactions: list[ReservationTransaction] = Field(default_factory=list)
     membership_transactions: list[MembershipTransaction] = Field(default_factory=list)
     static_vouchers: list[StaticVoucher] = Field(default_factory=list)

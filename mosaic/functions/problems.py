@@ -29,6 +29,8 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.OfferNotEligible: 404,
     errors.DiscountCodeExpired: 410,
     errors.DiscountCodeConsumed: 409,
+    errors.DiscountCodeNotFound: 404,
+    errors.DiscountCodeNotValidHere: 422,
     errors.RequestInProgress: 409,
     errors.IdempotencyKeyReused: 422,
     errors.MembershipNotFound: 404,

@@ -32,6 +32,8 @@ class SorRequestKind(StrEnum):
 
     REDEEM_STATIC_VOUCHER = "redeemStaticVoucher"
     UNREDEEM_STATIC_VOUCHER = "unredeemStaticVoucher"
+    TRACKING = "tracking"
+    """Spend a POS recorded at an outlet (applied by the drain job)."""
 
 
 class RedeemOutcome(StrEnum):

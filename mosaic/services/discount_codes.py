@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mosaic.domain.calendar import local_date
-from mosaic.domain.codes import CodeKind
-from mosaic.domain.discounts import eligible_offer, usable_code_for, with_discount_code
-from mosaic.domain.errors import NotAuthenticated
+from mosaic.domain.codes import CodeKind, check_discount_code
+from mosaic.domain.discounts import consumed, eligible_offer, usable_code_for, with_discount_code
+from mosaic.domain.errors import DiscountCodeNotFound, NotAuthenticated
 from mosaic.domain.membership import DigitalMembership, DiscountCode
-from mosaic.ports.documents import JsonDocument, StoredDocument
+from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.services.backends import Backends
-from mosaic.services.codes import issue_code, release_codes
-from mosaic.services.documents import load, stored_body, update_member
+from mosaic.services.codes import find_code_owner, issue_code, release_codes
+from mosaic.services.documents import load, stored_body, update_member, update_with_retries
 from mosaic.services.programs import program_settings, program_timezone
 
 
@@ -69,3 +69,28 @@ def give_discount_code(
             backends.documents, member.program, member.id, [(CodeKind.DISCOUNT, issued[0])]
         )
     return given[-1]
+
+
+def consume_discount_code(
+    backends: Backends, program: str, code: str, hotel: str, outlet: str | None, by: str, key: str
+) -> tuple[str, DiscountCode]:
+    """Consume a member's discount code at a place, once (conditional on the etag: of two
+    terminals consuming it at once, one succeeds). Its membership's number and the code."""
+    check_discount_code(code)
+    number = find_code_owner(backends.documents, program, CodeKind.DISCOUNT, code)
+    if number is None:
+        raise DiscountCodeNotFound(f"no discount code {code} in this program")
+    now = backends.clock.now()
+    used: list[DiscountCode] = []
+
+    def decide(current: StoredDocument | None) -> JsonDocument | None:
+        if current is None:
+            raise DiscountCodeNotFound(f"no discount code {code} in this program")
+        member, code_used = consumed(
+            load(DigitalMembership, current), code, now, hotel, outlet, by, key
+        )
+        used[:] = [code_used]
+        return stored_body(member)
+
+    update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)
+    return number, used[-1]

@@ -18,17 +18,20 @@ from mosaic.domain.errors import (
     ProgramNotFound,
     SystemOfRecordUnavailable,
 )
-from mosaic.domain.program import DigitalProgram
+from mosaic.domain.membership import MembershipMode, MembershipStatus
+from mosaic.domain.program import DigitalProgram, VoucherCampaign
 from mosaic.domain.program_records import SorMonthlyFigure, SorProgramCatalog
 from mosaic.domain.programs import build_program, count_by_month
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument, Where
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
+from mosaic.services.callers import store_callers
 from mosaic.services.codes import NETWORK_WIDE
 from mosaic.services.documents import load, update_with_retries
+from mosaic.services.program_rules import forget_program_rules
 from mosaic.services.programs import forget_timezone
 from mosaic.services.refresh_log import logged_refresh
-from mosaic.services.refresh_requests import send_again_later
+from mosaic.services.refresh_requests import RefreshReason, request_refresh, send_again_later
 
 PROGRAM_REFRESH_QUEUE = "program-refresh"
 log = logging.getLogger("mosaic.programs")
@@ -99,20 +102,44 @@ def _refresh(backends: Backends, program: str) -> DigitalProgram:
         timezone = catalog.program.timezone
         since = history_start(now, timezone).date()
         statistics = backends.sor.program_statistics(program, since=since)
+        callers = backends.sor.callers(program)
     except SorUnavailable as error:
         raise SystemOfRecordUnavailable("the system of record is not answering") from error
     issued = _dynamic_vouchers_per_hotel(backends, program, history_start(now, timezone), timezone)
     statistics = replace(statistics, dynamic_vouchers_per_hotel=issued)
     built: list[DigitalProgram] = []
 
+    campaigns_before: list[list[VoucherCampaign]] = []
+
     def decide(current: StoredDocument | None) -> JsonDocument:
         existing = load(DigitalProgram, current) if current else None
+        campaigns_before[:] = [existing.voucher_campaigns if existing else []]
         built.append(build_program(catalog, statistics, existing, now))
         return built[-1].model_dump(mode="json", by_alias=True)
 
     update_with_retries(backends.documents, Container.PROGRAMS, program, program, decide)
+    if campaigns_before and campaigns_before[0] != built[-1].voucher_campaigns:
+        _rebuild_open_invitees(backends, program)
+    store_callers(backends, program, callers)
     forget_timezone(backends, program)
+    forget_program_rules(backends, program)
     return built[-1]
+
+
+def _rebuild_open_invitees(backends: Backends, program: str) -> None:
+    """The program's campaigns changed: every invitee still in its period is rebuilt (the
+    queue), so a campaign for invitees reaches the ones signed in now."""
+    invitees = backends.documents.iterate(
+        Container.MEMBERSHIPS,
+        program,
+        where=[
+            Where("meta.mode", "=", MembershipMode.INVITEE.value),
+            Where("membership.status", "=", MembershipStatus.ACTIVE.value),
+        ],
+        page_size=500,
+    )
+    for invitee in invitees:
+        request_refresh(backends, program, invitee.id, RefreshReason.UPDATE)
 
 
 def _dynamic_vouchers_per_hotel(

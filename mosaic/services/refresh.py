@@ -49,6 +49,7 @@ from mosaic.services.codes import (
 )
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.invitations import convert_invitation
+from mosaic.services.invitees import refresh_invitee
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
 from mosaic.services.programs import ensure_program
 from mosaic.services.refresh_log import RefreshReport, logged_refresh
@@ -109,6 +110,8 @@ def refresh_requested(
     )
     if found is not None:
         document = load(DigitalMembership, found)
+        if document.meta.mode is MembershipMode.INVITEE:
+            return _refresh_invitee(backends, request, document)
         now, coalesce = backends.wall_clock.now(), _coalesce_seconds(backends, request.reason)
         if not request_already_served(document, request.requested_at, now, coalesce):
             document = as_last_read(backends, document)
@@ -122,6 +125,19 @@ def refresh_requested(
             )
             return None
     return refresh_membership(backends, request.program, request.membership_number, request.reason)
+
+
+def _refresh_invitee(
+    backends: Backends, request: MembershipRefreshRequest, document: DigitalMembership
+) -> DigitalMembership | None:
+    """An invitee lives in the document store only: rebuilt from the program document
+    (its campaigns and offers), unless rebuilt since the request was made."""
+    last = document.meta.last_refresh
+    if last is not None and last >= request.requested_at:
+        return None
+    program, number = request.program, request.membership_number
+    with logged_refresh(backends, program, "membership", number, request.reason.value) as report:
+        return refresh_invitee(backends, program, number, report)
 
 
 def refresh_membership(

@@ -119,12 +119,6 @@ def test_a_huge_integer_is_refused_in_the_apis_words_not_pythons(client):
     assert error["rule"] == "is not valid JSON (99999999999999999999... is out of range)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nothing rebuilds an invitee but its own login (services.invitees.refresh_invitee "
-    "is never called; queued refreshes of invitees are dropped): a campaign for invitees "
-    "begun during its session reaches the invitee only if it logs in again",
-)
 def test_a_campaign_for_invitees_begun_after_the_login_reaches_the_signed_in_invitee(
     client, member, admin, tmp_path
 ):
