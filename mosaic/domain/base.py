@@ -26,6 +26,11 @@ ProgramCode = Annotated[
 ]
 
 
+PRINTABLE = r"^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$"
+"""Text a person reads: no control characters, no bidirectional overrides (which make a
+name display as something else in a back office)."""
+
+
 class CamelModel(BaseModel):
     """camelCase on the wire; unknown fields are dropped (messages between our own parts)."""
 

@@ -82,12 +82,20 @@ def usable_code_for(member: DigitalMembership, offer: str, now: datetime) -> Dis
 
 
 def with_discount_code(
-    member: DigitalMembership, code: str, offer: str, now: datetime, ttl_days: int
+    member: DigitalMembership,
+    code: str,
+    offer: str,
+    now: datetime,
+    ttl_days: int,
+    offer_ends_at: datetime | None = None,
 ) -> tuple[DigitalMembership, DiscountCode]:
-    """The member with a new code for the offer (and the codes past their history dropped)."""
-    created = DiscountCode(
-        code=code, offer=offer, created_at=now, expires_at=now + timedelta(days=ttl_days)
-    )
+    """The member with a new code for the offer (and the codes past their history dropped).
+    The code lives `ttl_days`, but never past the end of its offer's last day
+    (`offer_ends_at`): a code for an offer that has ended would be refused at the outlet."""
+    expires_at = now + timedelta(days=ttl_days)
+    if offer_ends_at is not None:
+        expires_at = min(expires_at, offer_ends_at)
+    created = DiscountCode(code=code, offer=offer, created_at=now, expires_at=expires_at)
     kept = [c for c in member.discount_codes if _still_kept(c, now)]
     return member.model_copy(update={"discount_codes": [*kept, created]}), created
 

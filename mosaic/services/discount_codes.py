@@ -9,8 +9,9 @@ loser's issued code opening nothing (its index entry is released).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from mosaic.domain.calendar import local_date
+from mosaic.domain.calendar import local_date, start_of_day
 from mosaic.domain.codes import CodeKind, check_discount_code
 from mosaic.domain.discounts import consumed, eligible_offer, usable_code_for, with_discount_code
 from mosaic.domain.errors import DiscountCodeNotFound, NotAuthenticated
@@ -33,8 +34,10 @@ def give_discount_code(
     backends: Backends, member: DigitalMembership, offer_code: str
 ) -> DiscountCodeGiven:
     now = backends.clock.now()
-    today = local_date(now, program_timezone(backends, member.program))
-    eligible_offer(member, offer_code, today)
+    timezone = program_timezone(backends, member.program)
+    today = local_date(now, timezone)
+    offer = eligible_offer(member, offer_code, today)
+    offer_ends_at = start_of_day(offer.valid_to + timedelta(days=1), timezone)
     ttl_days = program_settings(backends, member.program).discount_code_ttl_days
     issued: list[str] = []
     given: list[DiscountCodeGiven] = []
@@ -59,7 +62,9 @@ def give_discount_code(
                     about={"offer": offer_code},
                 )
             )
-        updated, code = with_discount_code(stored, issued[0], offer_code, now, ttl_days)
+        updated, code = with_discount_code(
+            stored, issued[0], offer_code, now, ttl_days, offer_ends_at
+        )
         given[:] = [DiscountCodeGiven(code, created=True)]
         return stored_body(updated)
 

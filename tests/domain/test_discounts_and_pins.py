@@ -120,3 +120,9 @@ def test_a_new_pin_revokes_the_unused_one():
     live = live_pin(document, NOW + timedelta(minutes=2), 5)
     assert live is not None
     assert live.hash == "second"
+
+
+def test_a_code_never_outlives_its_offer():
+    offer_ends = NOW + timedelta(days=2)
+    _, code = with_discount_code(member(), "ABCD2345", "SPA20", NOW, 30, offer_ends)
+    assert code.expires_at == offer_ends

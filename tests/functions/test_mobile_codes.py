@@ -175,3 +175,11 @@ def test_a_pin_after_its_life_is_expired(client, member, app_backends):
     app_backends.documents.replace(Container.MEMBERSHIPS, body, if_match=stored.etag)
     [pin] = client.get("/api/mobile/membership", headers=member).json()["pins"]
     assert pin["status"] == "expired"
+
+
+def test_names_and_device_ids_with_control_characters_are_refused(client, member):
+    body = {"name": "Nok\u202egnp.exe", "email": "a@example.com"}
+    problem = assert_problem(client.post(INVITE, headers=member, json=body), 400)
+    assert problem["errors"][0]["field"] == "name"
+    device = client.post("/api/mobile/devices", headers=member, json={"deviceId": "a\x00b"})
+    assert assert_problem(device, 400)["errors"][0]["field"] == "deviceId"

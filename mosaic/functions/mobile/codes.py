@@ -10,7 +10,7 @@ import azure.functions as func
 from pydantic import EmailStr, Field, StringConstraints
 
 from mosaic.bootstrap import backends
-from mosaic.domain.base import RequestModel, ResponseModel
+from mosaic.domain.base import PRINTABLE, RequestModel, ResponseModel
 from mosaic.domain.contacts import normal_phone
 from mosaic.domain.discounts import DiscountCodeStatus
 from mosaic.domain.errors import InvalidField
@@ -26,7 +26,10 @@ from mosaic.services.pins import give_pin
 NO_STORE = {"Cache-Control": "no-store"}
 """Answers carrying a code that opens something are never cached on the way."""
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=PRINTABLE),
+]
 Phone = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{6,24}$"),

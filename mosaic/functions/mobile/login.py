@@ -9,7 +9,7 @@ import azure.functions as func
 from pydantic import AfterValidator, Field, WithJsonSchema
 
 from mosaic.bootstrap import backends
-from mosaic.domain.base import ProgramCode, RequestModel, ResponseModel
+from mosaic.domain.base import PRINTABLE, ProgramCode, RequestModel, ResponseModel
 from mosaic.domain.codes import activation_code_kind
 from mosaic.domain.errors import InvalidField
 from mosaic.domain.membership import DeviceDetails, MembershipMode
@@ -40,13 +40,13 @@ ActivationCode = Annotated[
 ]
 
 
-Text = Annotated[str, Field(max_length=128)]
+Text = Annotated[str, Field(max_length=128, pattern=PRINTABLE)]
 
 
 class DeviceBody(RequestModel):
     """What the app tells about the device it runs on."""
 
-    device_id: Annotated[str, Field(min_length=1, max_length=128)]
+    device_id: Annotated[str, Field(min_length=1, max_length=128, pattern=PRINTABLE)]
     manufacturer: Text | None = None
     platform: Text | None = None
     model: Text | None = None
