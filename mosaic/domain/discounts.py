@@ -121,12 +121,13 @@ def consumed(
     key: str,
 ) -> tuple[DigitalMembership, DiscountCode]:
     """The member with the discount code consumed at the hotel (and outlet): refused once
-    expired or consumed, and at a hotel other than its offer's. Consuming it again with the
-    same idempotency key answers the consumption already made."""
+    expired or consumed, and at a hotel other than its offer's. Consuming it again by the
+    same caller (`by`) with the same idempotency key answers the consumption already made;
+    another caller's same key is another request."""
     found = next((c for c in member.discount_codes if c.code == code), None)
     if found is None:
         raise DiscountCodeNotFound(f"no discount code {code} in this program")
-    if found.consumed_at is not None and found.consumed_key == key:
+    if found.consumed_at is not None and (found.consumed_by, found.consumed_key) == (by, key):
         return member, found
     ensure_consumable(found, now)
     offer = next((o for o in member.offers if o.code == found.offer), None)

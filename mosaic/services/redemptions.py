@@ -73,11 +73,11 @@ def redeem_voucher(
     voucher = find_voucher(member, code)
     sor_request = None
     if isinstance(voucher, StaticVoucher):
-        if not _redeemed_by(voucher, idempotency_key):
+        if not _redeemed_by(voucher, caller, idempotency_key):
             policy = rules.policies.get(voucher.type)
             check_redemption(member, voucher, place, now, rules.timezone, policy)
         sor_request = request_id(
-            rules.program, SorRequestKind.REDEEM_STATIC_VOUCHER, code, idempotency_key
+            rules.program, SorRequestKind.REDEEM_STATIC_VOUCHER, code, caller.id, idempotency_key
         )
         store_request(
             backends,
@@ -97,7 +97,7 @@ def redeem_voucher(
 
     def change(current: DigitalMembership) -> DigitalMembership:
         voucher = find_voucher(current, code)
-        if _redeemed_by(voucher, idempotency_key):
+        if _redeemed_by(voucher, caller, idempotency_key):
             return current  # this very request, done before a crash: nothing more to do
         policy = rules.policies.get(voucher.type)
         check_redemption(current, voucher, place, now, rules.timezone, policy)
@@ -124,7 +124,7 @@ def unredeem_voucher(
     if isinstance(voucher, StaticVoucher):
         unredeemed(member, code, now, caller.id)  # refused before a request is stored
         sor_request = request_id(
-            rules.program, SorRequestKind.UNREDEEM_STATIC_VOUCHER, code, idempotency_key
+            rules.program, SorRequestKind.UNREDEEM_STATIC_VOUCHER, code, caller.id, idempotency_key
         )
         store_request(
             backends,
@@ -145,9 +145,11 @@ def unredeem_voucher(
     return VoucherAtPlace(voucher, updated.id, Place(last.hotel, last.outlet, True))
 
 
-def _redeemed_by(voucher: Voucher, idempotency_key: str) -> bool:
+def _redeemed_by(voucher: Voucher, caller: Caller, idempotency_key: str) -> bool:
+    """Whether the voucher's live redemption is this request's: the same caller's, with the
+    same key (keys are each caller's own: another terminal's same key is another request)."""
     live = live_redemption(voucher)
-    return live is not None and live.idempotency_key == idempotency_key
+    return live is not None and (live.agent, live.idempotency_key) == (caller.id, idempotency_key)
 
 
 def _change_membership(

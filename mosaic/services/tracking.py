@@ -22,7 +22,7 @@ def record_spend(
         raise InvalidField("X-Agent-Key", "spend is recorded by an outlet's agent key")
     rules = program_rules(backends, caller.program)
     now = backends.clock.now()
-    id = request_id(rules.program, SorRequestKind.TRACKING, member.id, key)
+    id = request_id(rules.program, SorRequestKind.TRACKING, member.id, caller.id, key)
     store_request(
         backends,
         id=id,
