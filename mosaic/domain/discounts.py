@@ -82,11 +82,21 @@ def usable_code_for(member: DigitalMembership, offer: str, now: datetime) -> Dis
 
 
 def with_discount_code(
-    member: DigitalMembership, code: str, offer: str, now: datetime, ttl_days: int
+    member: DigitalMembership,
+    code: str,
+    offer: str,
+    now: datetime,
+    ttl_days: int,
+    hotel: str | None = None,
 ) -> tuple[DigitalMembership, DiscountCode]:
-    """The member with a new code for the offer (and the codes past their history dropped)."""
+    """The member with a new code for the offer (of `hotel`, None: any), and the codes past
+    their history dropped."""
     created = DiscountCode(
-        code=code, offer=offer, created_at=now, expires_at=now + timedelta(days=ttl_days)
+        code=code,
+        offer=offer,
+        hotel=hotel,
+        created_at=now,
+        expires_at=now + timedelta(days=ttl_days),
     )
     kept = [c for c in member.discount_codes if _still_kept(c, now)]
     return member.model_copy(update={"discount_codes": [*kept, created]}), created
@@ -121,7 +131,8 @@ def consumed(
     key: str,
 ) -> tuple[DigitalMembership, DiscountCode]:
     """The member with the discount code consumed at the hotel (and outlet): refused once
-    expired or consumed, and at a hotel other than its offer's. Consuming it again by the
+    expired or consumed, and at a hotel other than its offer's (as the code recorded it when
+    given: the offer may have left the membership since). Consuming it again by the
     same caller (`by`) with the same idempotency key answers the consumption already made;
     another caller's same key is another request."""
     found = next((c for c in member.discount_codes if c.code == code), None)
@@ -131,9 +142,10 @@ def consumed(
         return member, found
     ensure_consumable(found, now)
     offer = next((o for o in member.offers if o.code == found.offer), None)
-    if offer is not None and offer.hotel is not None and offer.hotel != hotel:
+    offer_hotel = found.hotel or (offer.hotel if offer is not None else None)
+    if offer_hotel is not None and offer_hotel != hotel:
         raise DiscountCodeNotValidHere(
-            f"discount code {code} is for offer {offer.code} at {offer.hotel}, not {hotel}"
+            f"discount code {code} is for offer {found.offer} at {offer_hotel}, not {hotel}"
         )
     used = found.model_copy(
         update={

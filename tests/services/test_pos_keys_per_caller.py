@@ -1,6 +1,8 @@
 """An Idempotency-Key is its caller's own (DESIGN section 6): two terminals that happen to
 send the same key (a counter, a receipt number) make two requests, never one."""
 
+from datetime import timedelta
+
 import pytest
 
 from mosaic.domain.base import Money
@@ -76,3 +78,16 @@ def test_a_dynamic_voucher_redeemed_reversed_and_redeemed_again_keeps_both_recor
     again = redeem_voucher(world.backends, AGENT_B, code, "SIAM-H02", "SIAM-H02-O1", "r1")
     assert again.voucher.status is VoucherStatus.REDEEMED
     assert len(again.voucher.redemptions) == 2
+
+
+def test_a_key_used_again_a_day_later_on_a_static_voucher_is_a_new_sor_request(world):
+    redeem_voucher(world.backends, AGENT_A, FOOD, "SIAM-H01", "SIAM-H01-O1", "1")
+    unredeem_voucher(world.backends, AGENT_A, FOOD, "2")
+    world.clock.advance(timedelta(hours=24, seconds=1))
+    redeem_voucher(world.backends, AGENT_A, FOOD, "SIAM-H01", "SIAM-H01-O1", "1")
+    [voucher] = [v for v in world.member().static_vouchers if v.code == FOOD]
+    named = {r.sor_request for r in voucher.redemptions} | {
+        r.unredeem_sor_request for r in voucher.redemptions if r.unredeemed_at
+    }
+    assert named == {r["id"] for r in world.sor_requests()}
+    assert len(named) == 3
