@@ -57,11 +57,12 @@ def test_spend_that_would_take_the_counters_past_what_they_hold_is_refused_by_fi
     assert assert_problem(response, 400)["errors"][0]["field"] == "amount"
 
 
-def test_a_wrong_staff_key_is_a_401_before_the_body_is_read(client, world):
+def test_a_wrong_staff_key_is_a_401_before_the_body_is_read_and_no_agent_key(client, world):
     wrong = {"X-Staff-Key": "stf_" + "9" * 32, "Idempotency-Key": "k"}
     for route in ("validate", "redeem"):
         response = client.post(f"/api/backoffice/vouchers/{route}", json={}, headers=wrong)
         assert_problem(response, 401)
+    assert_problem(redeem(client, "54321", "k", headers=STAFF), 401)
 
 
 def test_a_key_removed_from_the_sor_stops_at_the_program_refresh(client, world, admin):

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from mosaic.adapters.clock import FixedClock
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
-from mosaic.adapters.sor import schema as t
 from mosaic.domain.membership import DigitalMembership
 from mosaic.ports.documents import Container
 from mosaic.services.backends import Backends
@@ -31,7 +30,7 @@ from tests.factories import (
     sor_record,
     static_voucher,
 )
-from tests.sor_rows import configure_program, insert_campaign, insert_hotel
+from tests.sor_rows import configure_program, insert_campaign, insert_hotel, insert_offer
 
 MEMBER = "SIAM-0000001"
 CARD = "4000123412341234"
@@ -90,18 +89,7 @@ def make_world(tmp_path: Path, now: datetime = NOW) -> World:
     for hotel in ("SIAM-H01", "SIAM-H02"):
         insert_hotel(engine, hotel)
     insert_campaign(engine, "C-ALL", *OPEN, NOW)
-    with engine.begin() as c:
-        c.execute(
-            sa.insert(t.offers).values(
-                program="SIAM",
-                code="SPA20",
-                title="Spa",
-                hotel="SIAM-H01",
-                valid_from=OPEN[0],
-                valid_to=OPEN[1],
-                updated_at=NOW,
-            )
-        )
+    insert_offer(engine, "SPA20", *OPEN, NOW, hotel="SIAM-H01")
     clock = FixedClock(now)
     backends = embedded_backends(tmp_path, engine=engine, wall_clock=clock)
     backends.documents.close()  # type: ignore[attr-defined]
