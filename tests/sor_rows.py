@@ -70,10 +70,17 @@ def insert_membership_transaction(
 
 
 def insert_offer(
-    engine: sa.Engine, code: str, valid_from: date, valid_to: date, updated_at: datetime
+    engine: sa.Engine,
+    code: str,
+    valid_from: date,
+    valid_to: date,
+    updated_at: datetime,
+    hotel: str | None = None,
 ) -> None:
+    """An offer of SIAM, at `hotel` only (None: at every hotel)."""
     title = f"Offer {code}"
     row = {"code": code, "title": title, "valid_from": valid_from, "valid_to": valid_to}
+    row |= {"hotel": hotel}
     _insert(engine, t.offers, row | {"updated_at": updated_at})
 
 

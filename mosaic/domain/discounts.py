@@ -87,15 +87,18 @@ def with_discount_code(
     offer: str,
     now: datetime,
     ttl_days: int,
+    hotel: str | None = None,
     offer_ends_at: datetime | None = None,
 ) -> tuple[DigitalMembership, DiscountCode]:
-    """The member with a new code for the offer (and the codes past their history dropped).
-    The code lives `ttl_days`, but never past the end of its offer's last day
-    (`offer_ends_at`): a code for an offer that has ended would be refused at the outlet."""
+    """The member with a new code for the offer (of `hotel`, None: any), and the codes past
+    their history dropped. The code lives `ttl_days`, but never past the end of its offer's
+    last day (`offer_ends_at`): a code for an offer that has ended would be refused."""
     expires_at = now + timedelta(days=ttl_days)
     if offer_ends_at is not None:
         expires_at = min(expires_at, offer_ends_at)
-    created = DiscountCode(code=code, offer=offer, created_at=now, expires_at=expires_at)
+    created = DiscountCode(
+        code=code, offer=offer, hotel=hotel, created_at=now, expires_at=expires_at
+    )
     kept = [c for c in member.discount_codes if _still_kept(c, now)]
     return member.model_copy(update={"discount_codes": [*kept, created]}), created
 
@@ -129,18 +132,21 @@ def consumed(
     key: str,
 ) -> tuple[DigitalMembership, DiscountCode]:
     """The member with the discount code consumed at the hotel (and outlet): refused once
-    expired or consumed, and at a hotel other than its offer's. Consuming it again with the
-    same idempotency key answers the consumption already made."""
+    expired or consumed, and at a hotel other than its offer's (as the code recorded it when
+    given: the offer may have left the membership since). Consuming it again by the
+    same caller (`by`) with the same idempotency key answers the consumption already made;
+    another caller's same key is another request."""
     found = next((c for c in member.discount_codes if c.code == code), None)
     if found is None:
         raise DiscountCodeNotFound(f"no discount code {code} in this program")
-    if found.consumed_at is not None and found.consumed_key == key:
+    if found.consumed_at is not None and (found.consumed_by, found.consumed_key) == (by, key):
         return member, found
     ensure_consumable(found, now)
     offer = next((o for o in member.offers if o.code == found.offer), None)
-    if offer is not None and offer.hotel is not None and offer.hotel != hotel:
+    offer_hotel = found.hotel or (offer.hotel if offer is not None else None)
+    if offer_hotel is not None and offer_hotel != hotel:
         raise DiscountCodeNotValidHere(
-            f"discount code {code} is for offer {offer.code} at {offer.hotel}, not {hotel}"
+            f"discount code {code} is for offer {found.offer} at {offer_hotel}, not {hotel}"
         )
     used = found.model_copy(
         update={

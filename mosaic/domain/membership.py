@@ -146,6 +146,9 @@ class Redemption(StoredModel):
     sor_applied_at: datetime | None = Field(
         default=None, description="when the SoR applied the redemption"
     )
+    unredeem_key: str | None = Field(
+        default=None, description="the Idempotency-Key of the un-redemption"
+    )
     unredeem_sor_request: str | None = None
     unredeem_sor_applied_at: datetime | None = None
 
@@ -186,6 +189,9 @@ class Offer(StoredModel):
 class DiscountCode(StoredModel):
     code: str
     offer: str
+    hotel: str | None = Field(
+        default=None, description="the offer's hotel when the code was given: used there only"
+    )
     created_at: datetime
     expires_at: datetime
     consumed_at: datetime | None = None

@@ -178,9 +178,11 @@ def unredeemed(
     now: datetime,
     agent: str | None,
     sor_request: str | None = None,
+    idempotency_key: str | None = None,
 ) -> DigitalMembership:
     """The membership with the voucher's live redemption made here reversed at `now` by
-    `agent`, and the voucher available again; the redemption stays on record, stamped.
+    `agent` (with `idempotency_key`), and the voucher available again; the redemption stays
+    on record, stamped.
     Refused for a voucher not redeemed (VoucherNotRedeemed) and for one redeemed in the SoR
     only (VoucherNotRedeemedHere): only a redemption recorded here is reversed here.
     `sor_request` names the SoR request of a static voucher's un-redemption."""
@@ -197,7 +199,12 @@ def unredeemed(
         )
     _ensure_sor_request_fits(voucher, sor_request)
     reversal = live.model_copy(
-        update={"unredeemed_at": now, "unredeemed_by": agent, "unredeem_sor_request": sor_request}
+        update={
+            "unredeemed_at": now,
+            "unredeemed_by": agent,
+            "unredeem_key": idempotency_key,
+            "unredeem_sor_request": sor_request,
+        }
     )
     return _with_voucher(
         member,

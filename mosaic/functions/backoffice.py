@@ -60,8 +60,9 @@ def backoffice_validate_voucher(req: func.HttpRequest) -> func.HttpResponse:
     security="staff",
 )
 def backoffice_redeem_voucher(req: func.HttpRequest) -> func.HttpResponse:
+    caller = staff(req)
     body = parse_body(req, StaffVoucherBody)
-    return redeem_once(req, staff(req), body.code(), body.hotel, body.outlet)
+    return redeem_once(req, caller, body.code(), body.hotel, body.outlet)
 
 
 @operation(

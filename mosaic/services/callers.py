@@ -5,8 +5,9 @@ copies them into the document store (`system` container, partition CALLERS, id
 `<role>:<digest>`), so checking a key is one point read and never touches the SoR; a key the
 SoR no longer has is deleted there by the next program refresh. A presented key is hashed and
 its digest compared in constant time with the stored one. A process keeps what it read for
-KEPT_SECONDS, so a busy terminal costs no read per request; a revoked key stops working
-within that time after the program refresh that removed it.
+KEPT_SECONDS, so a busy terminal costs no read per request; a revoked key stops working at
+once in the process that ran the program refresh that removed it (it forgets what it kept),
+and within KEPT_SECONDS in the others.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def _read(backends: Backends, role: Role, digest: str) -> Caller | None:
 
 def store_callers(backends: Backends, program: str, callers: list[SorCaller]) -> None:
     """The program's callers as the SoR has them now: written, and the ones it no longer has
-    deleted (the program refresh)."""
+    deleted (the program refresh); this process reads every key again."""
     wanted = {f"{c.role}:{c.key_hash}": c for c in callers if c.program == program}
     for id, caller in wanted.items():
         backends.documents.upsert(
@@ -124,3 +125,5 @@ def store_callers(backends: Backends, program: str, callers: list[SorCaller]) ->
                 )
             except (DocumentNotFound, StaleDocument):
                 continue
+    with _kept_lock:
+        _kept.pop(backends.documents, None)

@@ -46,7 +46,7 @@ def give_discount_code(
         if current is None:
             raise NotAuthenticated("the session's membership is gone; log in again")
         stored = load(DigitalMembership, current)
-        eligible_offer(stored, offer_code, today)
+        offer = eligible_offer(stored, offer_code, today)
         usable = usable_code_for(stored, offer_code, now)
         if usable is not None:
             given[:] = [DiscountCodeGiven(usable, created=False)]
@@ -63,7 +63,7 @@ def give_discount_code(
                 )
             )
         updated, code = with_discount_code(
-            stored, issued[0], offer_code, now, ttl_days, offer_ends_at
+            stored, issued[0], offer_code, now, ttl_days, offer.hotel, offer_ends_at
         )
         given[:] = [DiscountCodeGiven(code, created=True)]
         return stored_body(updated)

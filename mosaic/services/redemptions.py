@@ -4,26 +4,32 @@ are domain.redemption's and domain.policies').
 A voucher code is found through the code index (one point read: `dynamic:` or `static:`),
 then checked on its digital membership, and redeemed by a write conditional on the
 membership's etag: of N terminals redeeming one voucher at once exactly one succeeds, the
-others re-read it redeemed and are refused. A static voucher's (un)redemption is also owed to
-the SoR: its request is stored first (services.sor_requests). A static code no digital
-membership holds is validated and redeemed in the SoR itself (services.sor_fallback).
+others re-read it redeemed and are refused. A static voucher's (un)redemption is also owed
+to the SoR: its request is stored (services.sor_requests) as each decision is made, just
+before the write that records it. A request run again (its answer lost to a crash after the
+write, so its Idempotency-Key was free again) finds its own redemption or reversal on the
+voucher, by caller and key within the day a key is kept, and changes nothing more, even when
+the voucher changed since. A static code no digital membership holds is validated and
+redeemed in the SoR itself (services.sor_fallback).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from mosaic.domain.codes import CodeKind, voucher_code_kind
 from mosaic.domain.errors import VoucherNotFound
+from mosaic.domain.idempotency import KEPT_SECONDS
 from mosaic.domain.membership import DigitalMembership, StaticVoucher, Voucher
-from mosaic.domain.policies import Place, live_redemption
+from mosaic.domain.policies import Place
 from mosaic.domain.redemption import check_redemption, find_voucher, redeemed, unredeemed
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.services.backends import Backends
 from mosaic.services.callers import Caller
 from mosaic.services.codes import find_code_owner
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
-from mosaic.services.program_rules import program_rules
+from mosaic.services.program_rules import ProgramRules, program_rules
 from mosaic.services.sor_fallback import redeem_in_sor, unredeem_in_sor, validate_in_sor
 from mosaic.services.sor_requests import SorRequestKind, request_id, store_request
 from mosaic.services.voucher_outcomes import VoucherAtPlace
@@ -70,37 +76,26 @@ def redeem_voucher(
     if member is None:
         return redeem_in_sor(backends, rules, caller, code, place, idempotency_key)
     now = backends.clock.now()
-    voucher = find_voucher(member, code)
-    sor_request = None
-    if isinstance(voucher, StaticVoucher):
-        if not _redeemed_by(voucher, idempotency_key):
-            policy = rules.policies.get(voucher.type)
-            check_redemption(member, voucher, place, now, rules.timezone, policy)
-        sor_request = request_id(
-            rules.program, SorRequestKind.REDEEM_STATIC_VOUCHER, code, idempotency_key
-        )
-        store_request(
-            backends,
-            id=sor_request,
-            program=rules.program,
-            kind=SorRequestKind.REDEEM_STATIC_VOUCHER,
-            membership_number=member.id,
-            payload={
-                "code": code,
-                "hotel": place.hotel,
-                "outlet": place.outlet,
-                "at": now.isoformat(),
-                "by": caller.id,
-            },
-            now=now,
-        )
 
     def change(current: DigitalMembership) -> DigitalMembership:
         voucher = find_voucher(current, code)
-        if _redeemed_by(voucher, idempotency_key):
+        if _redeemed_by(voucher, caller, idempotency_key, now):
             return current  # this very request, done before a crash: nothing more to do
         policy = rules.policies.get(voucher.type)
         check_redemption(current, voucher, place, now, rules.timezone, policy)
+        sor_request = None
+        if isinstance(voucher, StaticVoucher):
+            sor_request = _owe_sor(
+                backends,
+                rules,
+                SorRequestKind.REDEEM_STATIC_VOUCHER,
+                current,
+                voucher,
+                caller,
+                idempotency_key,
+                {"code": code, "hotel": place.hotel, "outlet": place.outlet},
+                now,
+            )
         return redeemed(current, code, place, now, idempotency_key, caller.id, sor_request)
 
     updated = _change_membership(backends, member, change)
@@ -119,25 +114,26 @@ def unredeem_voucher(
     if member is None:
         return unredeem_in_sor(backends, rules, caller, code, idempotency_key)
     now = backends.clock.now()
-    voucher = find_voucher(member, code)
-    sor_request = None
-    if isinstance(voucher, StaticVoucher):
-        unredeemed(member, code, now, caller.id)  # refused before a request is stored
-        sor_request = request_id(
-            rules.program, SorRequestKind.UNREDEEM_STATIC_VOUCHER, code, idempotency_key
-        )
-        store_request(
-            backends,
-            id=sor_request,
-            program=rules.program,
-            kind=SorRequestKind.UNREDEEM_STATIC_VOUCHER,
-            membership_number=member.id,
-            payload={"code": code, "at": now.isoformat(), "by": caller.id},
-            now=now,
-        )
 
     def change(current: DigitalMembership) -> DigitalMembership:
-        return unredeemed(current, code, now, caller.id, sor_request)
+        voucher = find_voucher(current, code)
+        if _reversed_by(voucher, caller, idempotency_key, now):
+            return current  # this very request, done before a crash: nothing more to do
+        if not isinstance(voucher, StaticVoucher):
+            return unredeemed(current, code, now, caller.id, None, idempotency_key)
+        unredeemed(current, code, now, caller.id)  # refused before a request is stored
+        sor_request = _owe_sor(
+            backends,
+            rules,
+            SorRequestKind.UNREDEEM_STATIC_VOUCHER,
+            current,
+            voucher,
+            caller,
+            idempotency_key,
+            {"code": code},
+            now,
+        )
+        return unredeemed(current, code, now, caller.id, sor_request, idempotency_key)
 
     updated = _change_membership(backends, member, change)
     voucher = find_voucher(updated, code)
@@ -145,9 +141,65 @@ def unredeem_voucher(
     return VoucherAtPlace(voucher, updated.id, Place(last.hotel, last.outlet, True))
 
 
-def _redeemed_by(voucher: Voucher, idempotency_key: str) -> bool:
-    live = live_redemption(voucher)
-    return live is not None and live.idempotency_key == idempotency_key
+def _owe_sor(
+    backends: Backends,
+    rules: ProgramRules,
+    kind: SorRequestKind,
+    member: DigitalMembership,
+    voucher: Voucher,
+    caller: Caller,
+    key: str,
+    payload: dict[str, str | None],
+    now: datetime,
+) -> str:
+    """Store the SoR request of a static voucher's (un)redemption decided on `member` as
+    read for the write about to be made, and name it. Stored at each decision, not once up
+    front: a write that lost a race decides again on the winner's events, so its request is
+    created after theirs, in the order the drain applies them."""
+    id = _sor_request_id(rules, kind, voucher, caller, key)
+    store_request(
+        backends,
+        id=id,
+        program=rules.program,
+        kind=kind,
+        membership_number=member.id,
+        payload=payload | {"at": now.isoformat(), "by": caller.id},
+        now=backends.clock.now(),
+    )
+    return id
+
+
+def _sor_request_id(
+    rules: ProgramRules, kind: SorRequestKind, voucher: Voucher, caller: Caller, key: str
+) -> str:
+    """The SoR request of this (un)redemption: by the caller's key, and by how many times the
+    voucher was redeemed before, so a key a terminal uses again a day later (a new request)
+    never names a request the SoR applied already, while a retry after a crash before the
+    membership was written (the voucher as it was) stores the same request again."""
+    subject = f"{voucher.code}#{len(voucher.redemptions)}"
+    return request_id(rules.program, kind, subject, caller.id, key)
+
+
+def _redeemed_by(voucher: Voucher, caller: Caller, idempotency_key: str, now: datetime) -> bool:
+    """Whether this request redeemed the voucher already (reversed since or not): a redemption
+    of the same caller with the same key (keys are each caller's own: another terminal's same
+    key is another request), made within the day a key is kept (later, the key is new)."""
+    since = now - timedelta(seconds=KEPT_SECONDS)
+    return any(
+        (r.agent, r.idempotency_key) == (caller.id, idempotency_key) and r.redeemed_at > since
+        for r in voucher.redemptions
+    )
+
+
+def _reversed_by(voucher: Voucher, caller: Caller, idempotency_key: str, now: datetime) -> bool:
+    """Whether this request reversed a redemption of the voucher already (as _redeemed_by)."""
+    since = now - timedelta(seconds=KEPT_SECONDS)
+    return any(
+        (r.unredeemed_by, r.unredeem_key) == (caller.id, idempotency_key)
+        and r.unredeemed_at is not None
+        and r.unredeemed_at > since
+        for r in voucher.redemptions
+    )
 
 
 def _change_membership(

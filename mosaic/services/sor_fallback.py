@@ -53,7 +53,9 @@ def redeem_in_sor(
     place: Place,
     idempotency_key: str,
 ) -> VoucherAtPlace:
-    request = request_id(rules.program, SorRequestKind.REDEEM_STATIC_VOUCHER, code, idempotency_key)
+    request = request_id(
+        rules.program, SorRequestKind.REDEEM_STATIC_VOUCHER, code, caller.id, idempotency_key
+    )
     try:
         validate_in_sor(backends, rules, code, place)
     except VoucherAlreadyRedeemed:
@@ -90,7 +92,7 @@ def unredeem_in_sor(
     if holding.status != "redeemed":
         raise VoucherNotRedeemed(f"voucher {code} is {holding.status}, not redeemed")
     request = request_id(
-        rules.program, SorRequestKind.UNREDEEM_STATIC_VOUCHER, code, idempotency_key
+        rules.program, SorRequestKind.UNREDEEM_STATIC_VOUCHER, code, caller.id, idempotency_key
     )
     try:
         outcome = backends.sor.unredeem_static_voucher(

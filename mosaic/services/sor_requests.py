@@ -2,7 +2,8 @@
 documents with status `pending` for the drain job to apply.
 
 A request is stored BEFORE the membership write it belongs to, with an id derived from what
-it does (program, kind, code or membership, and the caller's idempotency key), so:
+it does (program, kind, code or membership, the caller and the caller's idempotency key: keys
+are each caller's own, so two terminals sending the same key make two requests), so:
 - a retry of the same operation stores the same request again: nothing doubles;
 - a crash between the two writes leaves a request whose change the membership does not hold.
   The membership document is the truth: the drain applies a request only when the membership
@@ -27,9 +28,13 @@ REQUEST_GRACE_SECONDS = 300
 _NAMESPACE = uuid.UUID("6f1c3c39-6a0e-4f59-9d0a-6d8f6c1d2a11")
 
 
-def request_id(program: str, kind: SorRequestKind, subject: str, idempotency_key: str) -> str:
-    """The id of the request an operation makes: the same operation, the same id."""
-    return str(uuid.uuid5(_NAMESPACE, f"{program}|{kind.value}|{subject}|{idempotency_key}"))
+def request_id(
+    program: str, kind: SorRequestKind, subject: str, caller: str, idempotency_key: str
+) -> str:
+    """The id of the request an operation makes: the same operation by the same caller with
+    the same key, the same id."""
+    name = f"{program}|{kind.value}|{subject}|{caller}|{idempotency_key}"
+    return str(uuid.uuid5(_NAMESPACE, name))
 
 
 def store_request(

@@ -22,7 +22,9 @@ def record_spend(
         raise InvalidField("X-Agent-Key", "spend is recorded by an outlet's agent key")
     rules = program_rules(backends, caller.program)
     now = backends.clock.now()
-    id = request_id(rules.program, SorRequestKind.TRACKING, member.id, key)
+    id = request_id(rules.program, SorRequestKind.TRACKING, member.id, caller.id, key)
+    hotel, outlet = caller.hotel, caller.outlet
+    with_tracking(member, id, hotel, outlet, amount, now, rules.currency)  # refused: no request
     store_request(
         backends,
         id=id,
@@ -31,8 +33,8 @@ def record_spend(
         membership_number=member.id,
         payload={
             "id": id,
-            "hotel": caller.hotel,
-            "outlet": caller.outlet,
+            "hotel": hotel,
+            "outlet": outlet,
             "amount": str(amount.amount),
             "currency": amount.currency,
             "at": now.isoformat(),
@@ -47,13 +49,7 @@ def record_spend(
             raise MembershipNotFound("the membership is gone")
         saved[:] = [
             with_tracking(
-                load(DigitalMembership, current),
-                id,
-                caller.hotel or "",
-                caller.outlet or "",
-                amount,
-                now,
-                rules.currency,
+                load(DigitalMembership, current), id, hotel, outlet, amount, now, rules.currency
             )
         ]
         return stored_body(saved[-1])

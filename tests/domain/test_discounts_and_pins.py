@@ -124,5 +124,5 @@ def test_a_new_pin_revokes_the_unused_one():
 
 def test_a_code_never_outlives_its_offer():
     offer_ends = NOW + timedelta(days=2)
-    _, code = with_discount_code(member(), "ABCD2345", "SPA20", NOW, 30, offer_ends)
+    _, code = with_discount_code(member(), "ABCD2345", "SPA20", NOW, 30, offer_ends_at=offer_ends)
     assert code.expires_at == offer_ends
