@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from mosaic.domain.codes import CodeKind, voucher_code_kind
-from mosaic.domain.errors import VoucherNotFound
+from mosaic.domain.errors import VoucherNotFound, VoucherNotRedeemedHere
 from mosaic.domain.idempotency import KEPT_SECONDS
 from mosaic.domain.membership import DigitalMembership, StaticVoucher, Voucher
-from mosaic.domain.policies import Place
+from mosaic.domain.policies import Place, live_redemption
 from mosaic.domain.redemption import check_redemption, find_voucher, redeemed, unredeemed
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.services.backends import Backends
@@ -108,7 +108,8 @@ def unredeem_voucher(
     code: str,
     idempotency_key: str,
 ) -> VoucherAtPlace:
-    """Reverse the voucher's redemption made here (by any terminal of the program)."""
+    """Reverse the voucher's redemption made here: a terminal reverses the redemptions of
+    its own hotel, the back office any of the program's."""
     rules = program_rules(backends, caller.program)
     member = _holder(backends, caller.program, code)
     if member is None:
@@ -119,6 +120,7 @@ def unredeem_voucher(
         voucher = find_voucher(current, code)
         if _reversed_by(voucher, caller, idempotency_key, now):
             return current  # this very request, done before a crash: nothing more to do
+        _ensure_may_reverse(voucher, caller)
         if not isinstance(voucher, StaticVoucher):
             return unredeemed(current, code, now, caller.id, None, idempotency_key)
         unredeemed(current, code, now, caller.id)  # refused before a request is stored
@@ -139,6 +141,17 @@ def unredeem_voucher(
     voucher = find_voucher(updated, code)
     last = voucher.redemptions[-1]
     return VoucherAtPlace(voucher, updated.id, Place(last.hotel, last.outlet, True))
+
+
+def _ensure_may_reverse(voucher: Voucher, caller: Caller) -> None:
+    """A terminal reverses what its own hotel redeemed (a partner hotel's terminal must not
+    give a member back a voucher used elsewhere); the back office reverses anything."""
+    live = live_redemption(voucher)
+    if caller.role == "agent" and live is not None and live.hotel != caller.hotel:
+        raise VoucherNotRedeemedHere(
+            f"voucher {voucher.code} was redeemed at {live.hotel}: a terminal there or the "
+            "back office reverses it"
+        )
 
 
 def _owe_sor(
