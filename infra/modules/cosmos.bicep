@@ -31,6 +31,7 @@ var containers = [
       'meta.lastRefresh'
       'meta.sorVersion'
       'loyalty.nextExpiry'
+      'loyalty.nextDue'
       'loyalty.tier'
       'invitation.email'
       'invitation.phone'

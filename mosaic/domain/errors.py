@@ -204,3 +204,9 @@ class DiscountCodeNotFound(MosaicError):
 
 class DiscountCodeNotValidHere(MosaicError):
     title = "Discount code not valid at this hotel"
+
+
+class NotEnoughPoints(MosaicError):
+    """A deduction larger than the member's active balance: points never go below zero."""
+
+    title = "Not enough points"

@@ -14,6 +14,11 @@ from pydantic import AfterValidator, Field
 from mosaic.domain.base import CamelModel, Money, StoredModel
 from mosaic.domain.contacts import normal_email, normal_phone
 
+# The loyalty section's models live with its rules; they are known here too.
+from mosaic.domain.loyalty.entries import LedgerEntry as LedgerEntry
+from mosaic.domain.loyalty.entries import LedgerKind as LedgerKind
+from mosaic.domain.loyalty.ledger import Loyalty
+
 SCHEMA_VERSION = 2
 """1: the login slice; 2: status `removed`, `meta.removedAt`."""
 
@@ -245,6 +250,11 @@ class NotificationRecord(StoredModel):
     template: str
     sent_at: datetime
     status: str
+    key: str | None = Field(
+        default=None,
+        description="what the notification is about, unique in the membership for one sent "
+        "once (a reminder: `points-expiry:2024-05-31`, `renewal:2025-02-28:30`)",
+    )
 
 
 class Pin(StoredModel):
@@ -264,30 +274,6 @@ class Counters(StoredModel):
     reservations: int = 0
     food_and_beverage_spend: Money
     room_spend: Money
-
-
-class LedgerKind(StrEnum):
-    EARN = "earn"
-    EXPIRE = "expire"
-    ADJUST = "adjust"
-    MIGRATE = "migrate"
-
-
-class LedgerEntry(StoredModel):
-    id: str
-    kind: LedgerKind
-    points: int
-    at: datetime
-    expires_at: datetime | None = None
-    reason: str
-    reference: str | None = None
-
-
-class Loyalty(StoredModel):
-    ledger: list[LedgerEntry] = Field(default_factory=list)
-    balance: int = 0
-    tier: str | None = None
-    tier_expires_at: datetime | None = None
 
 
 class DigitalMembership(StoredModel):

@@ -149,14 +149,43 @@ class Tier(StoredModel):
     image: str
 
 
+def _reminder_days(days: list[int]) -> list[int]:
+    return sorted(set(days), reverse=True)
+
+
+def _distinct_tiers(tiers: list[Tier]) -> list[Tier]:
+    names = [t.name for t in tiers]
+    if len(set(names)) < len(names):
+        raise ValueError("tier names must differ")
+    return tiers
+
+
 class LoyaltySettings(StoredModel):
-    earning_minimum: Money = Field(description="a booking over this amount earns points")
-    points_per_booking: int = 1
-    expiry_months: int = 4
-    expiry_mode: Literal["rolling", "lot"] = "rolling"
-    tiers: list[Tier] = Field(default_factory=list)
-    tier_validity_months: int = 4
-    reminder_days: int = 7
+    """A program's loyalty rules (DESIGN section 8); the timezone they are read in is the
+    program's own (`meta.timezone`). Every field but the earning minimum has a default, so a
+    document stored before a field existed still reads."""
+
+    earning_minimum: Money = Field(
+        description="a booking strictly over this amount earns points: 100.00 earns nothing, "
+        "100.01 earns"
+    )
+    points_per_booking: int = Field(default=1, ge=0)
+    expiry_months: int = Field(default=4, ge=1)
+    expiry_mode: Literal["rolling", "lot"] = Field(
+        default="rolling",
+        description="rolling: every earning moves all active points' expiry to its own, so "
+        "points lapse only after `expiryMonths` without an earning; lot: each earning expires "
+        "on its own",
+    )
+    tiers: Annotated[list[Tier], AfterValidator(_distinct_tiers)] = Field(default_factory=list)
+    tier_validity_months: int = Field(default=4, ge=1)
+    reminder_days: int = Field(default=7, ge=0, description="points expiry reminder, days before")
+    renewal_reminder_days: Annotated[
+        list[Annotated[int, Field(ge=0)]], AfterValidator(_reminder_days)
+    ] = Field(
+        default_factory=lambda: [30, 7],
+        description="membership renewal reminders, days before the membership expires",
+    )
     migration_month: str = Field(default="2024-09", pattern=r"^\d{4}-\d{2}$")
 
 

@@ -48,6 +48,7 @@ INDEXED_FIELDS: Mapping[Container, tuple[str, ...]] = MappingProxyType(
             "meta.lastRefresh",
             "meta.sorVersion",
             "loyalty.nextExpiry",
+            "loyalty.nextDue",
             "loyalty.tier",
             "invitation.email",
             "invitation.phone",
