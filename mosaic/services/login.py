@@ -115,11 +115,7 @@ def _opened_by(
     if found is None:
         return None
     document = load(DigitalMembership, found)
-    try:
-        ensure_code_opens(document, code)
-    except UnknownActivationCode:
-        return None
-    return document
+    return document if _still_opens(document, code) else None
 
 
 def _build_from_sor(backends: Backends, program: str, code: str) -> DigitalMembership | None:

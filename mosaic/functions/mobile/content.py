@@ -6,15 +6,14 @@ from __future__ import annotations
 import hashlib
 
 import azure.functions as func
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from mosaic.bootstrap import backends
 from mosaic.domain.base import ProgramCode, RequestModel
 from mosaic.domain.program import ContentType
-from mosaic.functions.http import operation, parse_query
+from mosaic.functions.http import operation, parse_params, parse_query
 from mosaic.functions.mobile.answers import ContentAnswer, content_answer
 from mosaic.functions.mobile.blueprint import bp
-from mosaic.functions.problems import InvalidRequest
 from mosaic.services.brochure import program_brochure
 
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
@@ -43,7 +42,7 @@ class ContentPath(RequestModel):
     extra_statuses=(304,),
 )
 def mobile_program_content(req: func.HttpRequest) -> func.HttpResponse:
-    program = _program(req)
+    program = parse_params(req.route_params, ContentPath).program
     query = parse_query(req, ContentQuery)
     body = content_answer(program_brochure(backends(), program, query.type))
     payload = body.model_dump_json(by_alias=True).encode()
@@ -53,13 +52,6 @@ def mobile_program_content(req: func.HttpRequest) -> func.HttpResponse:
         # A cache refreshes its stored headers from a 304: the type stays the body's.
         return func.HttpResponse(status_code=304, headers=headers, mimetype="application/json")
     return func.HttpResponse(payload, mimetype="application/json", headers=headers)
-
-
-def _program(req: func.HttpRequest) -> str:
-    try:
-        return ContentPath.model_validate(dict(req.route_params)).program
-    except ValidationError as error:
-        raise InvalidRequest(error) from None
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
