@@ -1,7 +1,9 @@
-"""`python -m bench [refresh]`: seed a fresh embedded SoR, start the local host as a subprocess
-(`python -m mosaic serve`) and load it with wrk, another process (installed when missing), one
-scenario at a time: logins, a signed-in member's dynamic vouchers, the cheapest paths; then the
-refresh processor's figures on the same SoR (bench/refresh.py). `refresh` runs only those.
+"""`python -m bench [refresh|pos]`: seed a fresh embedded SoR, start the local host as a
+subprocess (`python -m mosaic serve`) and load it with wrk, another process (installed when
+missing), one scenario at a time: logins, a signed-in member's dynamic vouchers, the cheapest
+paths, POS validate and redeem (digital and through the SoR fallback, bench/pos.py); then the
+refresh processor's figures on the same SoR (bench/refresh.py). `refresh` runs only those;
+`pos` only the first logins (unmeasured) and the POS scenarios.
 Prints figures and writes them into README.md's bench blocks; asserts nothing.
 """
 
@@ -14,10 +16,11 @@ import shutil
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import data, host, readme, refresh, refresh_report, sessions, wrk
+from bench import data, host, pos_run, readme, refresh, refresh_report, sessions, wrk
 from bench.report import Results, headline, markdown, peak_rss_mib, table
 from mosaic.bootstrap import backends
 from mosaic.demo.seed import program_sizes
@@ -32,6 +35,8 @@ OPENAPI = "/api/openapi.json"
 WARM_UP_SECONDS = 2.0
 FIRST_LOGIN_LIMIT_SECONDS = 180.0
 DRAIN_LIMIT_SECONDS = 240.0
+DEFAULT_HOST = host.Options(processes=2, threads=1)
+"""Measured best for POS redemption on 2 cores (README: the bench's POS figures)."""
 OPTIONAL_MODULES = ("bench.documents", "bench.adapters")
 """Modules with `measure(data_dir: Path) -> dict` whose figures join the report when present:
 bench/documents.py (document store queries) is one. Called once the host has stopped, with
@@ -50,12 +55,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "scope",
         nargs="?",
-        choices=("all", "refresh"),
+        choices=("all", "refresh", "pos"),
         default="all",
-        help="everything (default), or the refresh processor's figures only",
+        help="everything (default), the refresh processor's figures only, or POS only",
     )
     parser.add_argument("--members", type=_positive, default=100_000, help="SoR members to seed")
     parser.add_argument("--logins", type=_positive, default=2000, help="members to log in")
+    parser.add_argument(
+        "--host-processes",
+        type=_positive,
+        default=DEFAULT_HOST.processes,
+        help="host processes serving HTTP (`serve --processes`)",
+    )
+    parser.add_argument(
+        "--host-threads",
+        type=_positive,
+        default=DEFAULT_HOST.threads,
+        help="worker threads per host process (`serve --threads`)",
+    )
     parser.add_argument("--connections", type=_positive, default=8, help="wrk connections")
     parser.add_argument("--threads", type=_positive, default=1, help="wrk threads")
     parser.add_argument("--seconds", type=_positive, default=10, help="duration per scenario")
@@ -86,13 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         program_sizes(args.members)
-        if args.scope == "all":
+        if args.scope != "refresh":
             wrk.wrk_path()
         directory, temporary = data.data_dir(args.keep)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
     names = ("scope", "members", "logins", "connections", "threads", "seconds")
     options = {k: getattr(args, k) for k in names}
+    options["host"] = _host_options(args).describe()
     results = Results(options=options)
     results.data_dir = f"{directory} ({'removed at the end' if temporary else 'kept'})"
     started = time.monotonic()
@@ -131,8 +149,10 @@ def _run(args: argparse.Namespace, directory: Path, results: Results) -> None:
         "rowsPerSecond": round(seeded.rows / seeded.seconds, 1),
     }
     results.peak_rss_mib["seeder"] = peak_rss_mib()
-    if args.scope == "all":
+    if args.scope != "refresh":
         _logins(args, directory, results)
+    if args.scope == "pos":
+        return
     results.step = "refresh processor"
     options = refresh.Options(
         members=args.members,
@@ -152,7 +172,7 @@ def _logins(args: argparse.Namespace, directory: Path, results: Results) -> None
     malformed = json.dumps({"program": codes[0][0], "activationCode": "12a45"})
     load = wrk.Load(connections=args.connections, threads=args.threads, seconds=args.seconds)
     results.step = "starting the host"
-    with host.serving(directory) as served:
+    with host.serving(directory, _host_options(args)) as served:
 
         def measure(scenario: wrk.Scenario, limit: wrk.Load = load) -> dict[str, Any]:
             results.step = scenario.name
@@ -162,27 +182,51 @@ def _logins(args: argparse.Namespace, directory: Path, results: Results) -> None
 
         warm_up = wrk.Scenario("warm-up", "", LOGIN, "POST", 400, (malformed,))
         _measure(served, warm_up, wrk.Load(args.connections, args.threads, WARM_UP_SECONDS))
-        first = wrk.Scenario("first login", NOTES["first"], LOGIN, "POST", 200, logins, once=True)
-        measure(first, wrk.Load(args.connections, args.threads, FIRST_LOGIN_LIMIT_SECONDS))
-        results.step = "signing in for bearer tokens"
-        # Right after the first logins: within the 60 s coalescing, so these queue no refresh.
-        signed_in = sessions.sign_in(served.base_url, logins, args.connections)
-        repeat = measure(wrk.Scenario("repeat login", NOTES["repeat"], LOGIN, "POST", 200, logins))
-        results.step = "draining the refresh queue"
-        results.login_refresh = _drain(backends().queue, repeat["expected"])
-        results.login_refresh["refreshesRun"] = _login_refreshes(sorted({p for p, _ in codes}))
-        measure(_dynamic_vouchers(signed_in))
-        measure(
-            wrk.Scenario("malformed code", NOTES["malformed"], LOGIN, "POST", 400, (malformed,))
-        )
-        measure(wrk.Scenario("openapi.json", NOTES["openapi"], OPENAPI, "GET", 200))
+        if args.scope == "pos":
+            results.step = "first logins (not measured)"
+            sessions.sign_in(served.base_url, logins, args.connections)
+        else:
+            _mobile(args, served, measure, codes, results)
+        results.step = "POS"
+        results.extra["pos"] = pos_run.measure(args.seconds, measure)
         results.peak_rss_mib["host"] = served.peak_rss_mib()
         results.host_warnings = served.warnings()
         results.step = "stopping the host"
     results.sqlite_bytes = data.sqlite_files(directory)
+    if args.scope == "pos":
+        return
     for name in OPTIONAL_MODULES:
         results.step = name
         results.extra.update(_optional_figures(name, directory))
+
+
+def _host_options(args: argparse.Namespace) -> host.Options:
+    return host.Options(processes=args.host_processes, threads=args.host_threads)
+
+
+def _mobile(
+    args: argparse.Namespace,
+    served: host.HostProcess,
+    measure: Callable[..., dict[str, Any]],
+    codes: list[tuple[str, str]],
+    results: Results,
+) -> None:
+    """The mobile scenarios: first and repeat logins, the refresh queue drained, dynamic
+    vouchers, the cheapest paths."""
+    logins = tuple(json.dumps({"program": p, "activationCode": c}) for p, c in codes)
+    malformed = json.dumps({"program": codes[0][0], "activationCode": "12a45"})
+    first = wrk.Scenario("first login", NOTES["first"], LOGIN, "POST", 200, logins, once=True)
+    measure(first, wrk.Load(args.connections, args.threads, FIRST_LOGIN_LIMIT_SECONDS))
+    results.step = "signing in for bearer tokens"
+    # Right after the first logins: within the 60 s coalescing, so these queue no refresh.
+    signed_in = sessions.sign_in(served.base_url, logins, args.connections)
+    repeat = measure(wrk.Scenario("repeat login", NOTES["repeat"], LOGIN, "POST", 200, logins))
+    results.step = "draining the refresh queue"
+    results.login_refresh = _drain(backends().queue, repeat["expected"])
+    results.login_refresh["refreshesRun"] = _login_refreshes(sorted({p for p, _ in codes}))
+    measure(_dynamic_vouchers(signed_in))
+    measure(wrk.Scenario("malformed code", NOTES["malformed"], LOGIN, "POST", 400, (malformed,)))
+    measure(wrk.Scenario("openapi.json", NOTES["openapi"], OPENAPI, "GET", 200))
 
 
 NOTES = {

@@ -3,6 +3,7 @@ started, waited for, measured (CPU time, peak RSS, warnings in its log) and stop
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -14,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +23,23 @@ START_SECONDS = 60.0
 STOP_SECONDS = 15.0
 _LEVEL = re.compile(r"^\S+ \S+ (WARNING|ERROR|CRITICAL) ")
 KEEP_WARNINGS = 5
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the host runs: its processes (`serve --processes`) and worker threads in each
+    (`--threads`; None: the host's default)."""
+
+    processes: int = 1
+    threads: int | None = None
+
+    def arguments(self) -> list[str]:
+        threads = [] if self.threads is None else ["--threads", str(self.threads)]
+        return ["--processes", str(self.processes), *threads]
+
+    def describe(self) -> str:
+        threads = "default" if self.threads is None else str(self.threads)
+        return f"{self.processes} process(es), {threads} worker thread(s) each"
 
 
 class HostProcess:
@@ -31,17 +50,18 @@ class HostProcess:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def pids(self) -> list[int]:
+        """The host's processes: the one started and those it started (Linux /proc)."""
+        return [self.process.pid, *children(self.process.pid)]
+
     def cpu_seconds(self) -> float:
-        """User + system CPU time the host has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the host's processes have used so far (Linux /proc); a
+        process that ended meanwhile no longer counts."""
+        return sum(_cpu_seconds(pid) for pid in self.pids())
 
     def peak_rss_mib(self) -> float:
-        """The host's peak resident set size so far (VmHWM)."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return float("nan")
+        """The sum of the host's processes' peak resident set sizes so far (VmHWM)."""
+        return round(sum(_peak_rss_mib(pid) for pid in self.pids()), 1)
 
     def warnings(self) -> dict[str, object]:
         """Warnings and errors in the host's log: counts by level, and the first few lines."""
@@ -56,13 +76,41 @@ class HostProcess:
         return {"counts": dict(counts), "first": first}
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_rss_mib(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @contextmanager
-def serving(data_dir: Path) -> Iterator[HostProcess]:
+def serving(data_dir: Path, options: Options | None = None) -> Iterator[HostProcess]:
     """`python -m mosaic serve --no-timers` on a free port, with this process's environment
-    (bench/data.py points it at the data dir); its output goes to `data_dir/host.log`."""
+    (bench/data.py points it at the data dir) and `options`; its output goes to
+    `data_dir/host.log`."""
     port = _free_port()
     log = data_dir / "host.log"
     command = [sys.executable, "-m", "mosaic", "serve", "--port", str(port), "--no-timers"]
+    command += (options or Options()).arguments()
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     host = HostProcess(process, port, log)

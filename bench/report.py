@@ -136,8 +136,13 @@ def headline(report: dict[str, Any], *, short: bool = False) -> str:
         f"{report['date']}, {env['cpus']} cores, Python {env['python']}, "
         f"{options['members']:,} members seeded; wrk with {options['connections']} connections "
         f"({options['threads']} thread{'s' if options['threads'] != 1 else ''}), "
-        f"{options['seconds']:g} s per scenario; {env['note']}{run}"
+        f"{options['seconds']:g} s per scenario; {env['note']}{_host(options)}{run}"
     )
+
+
+def _host(options: dict[str, Any]) -> str:
+    described = options.get("host")
+    return f" ({described})" if described else ""
 
 
 def _summary_lines(report: dict[str, Any]) -> list[str]:

@@ -1,13 +1,14 @@
 -- One `python -m bench` scenario for wrk: `wrk ... -s scenario.lua <url> -- MODE METHOD
--- EXPECTED THREADS [REQUESTS [HEADER]]`.
+-- EXPECTED THREADS [REQUESTS]`.
 --   MODE      "cycle": rotate through the requests until wrk's duration ends;
 --             "once": send each request once (threads take every THREADS-th line); the last
 --             thread to finish interrupts wrk (SIGINT, as Ctrl+C) and the duration reported
 --             is from the first request to the last answer.
 --   METHOD    GET or POST; EXPECTED the status every answer should have.
---   REQUESTS  a file of requests, one a line: its JSON body, or with HEADER the value of that
---             header (no body), e.g. `Authorization` and lines `Bearer <token>`. Without the
---             file, every request is the same one, bodiless.
+--   REQUESTS  a file of requests, one a line (bench/wrk.py writes it): tab-separated fields,
+--             each a header (`Name: value`, e.g. `Authorization: Bearer <token>`) but the
+--             last, the body (empty for none). Without the file, every request is the same
+--             one, bodiless.
 -- Requests are formatted once, in init(); done() prints one line, "BENCH {json}", that
 -- bench/wrk.py reads.
 
@@ -49,11 +50,18 @@ local function finish_thread()
   ffi.C.kill(ffi.C.getpid(), SIGINT)
 end
 
-local function formatted(line, header)
-  if header then
-    return wrk.format(method, nil, { [header] = line })
+local function formatted(line)
+  local fields = {}
+  for field in (line .. "\t"):gmatch("([^\t]*)\t") do
+    fields[#fields + 1] = field
   end
-  return wrk.format(method, nil, { ["Content-Type"] = "application/json" }, line)
+  local body = table.remove(fields)
+  local headers = {}
+  for _, field in ipairs(fields) do
+    local name, value = field:match("^([^:]+): (.*)$")
+    headers[name] = value
+  end
+  return wrk.format(method, nil, headers, body ~= "" and body or nil)
 end
 
 function init(args)
@@ -63,7 +71,7 @@ function init(args)
     local line_number = 0
     for line in io.lines(args[5]) do
       if line_number % step == id then
-        requests[#requests + 1] = formatted(line, args[6])
+        requests[#requests + 1] = formatted(line)
       end
       line_number = line_number + 1
     end

@@ -20,6 +20,14 @@ MARKER = "BENCH "
 
 
 @dataclass(frozen=True)
+class Request:
+    """A request with headers of its own and, when `body` is not empty, a JSON body."""
+
+    headers: tuple[tuple[str, str], ...]
+    body: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     note: str
@@ -32,6 +40,32 @@ class Scenario:
     once: bool = False
     header: str = ""
     """The header each line is the value of, e.g. `Authorization` for `Bearer <token>`."""
+    requests: tuple[Request, ...] = ()
+    """Requests with headers of their own, used as `lines` are (give one or the other)."""
+
+    def wire_lines(self) -> list[str]:
+        """The requests as bench/scenario.lua reads them, one a line: tab-separated
+        `Name: value` headers, then the body (empty for none)."""
+        if self.requests and self.lines:
+            raise ValueError(f"scenario {self.name!r}: give lines or requests, not both")
+        if self.header:
+            return [_wire(((self.header, line),), "") for line in self.lines]
+        if self.lines:
+            return [_wire((), line) for line in self.lines]
+        return [_wire(request.headers, request.body) for request in self.requests]
+
+
+JSON_TYPE = ("Content-Type", "application/json")
+_SEPARATORS = frozenset("\t\r\n")
+
+
+def _wire(headers: tuple[tuple[str, str], ...], body: str) -> str:
+    fields = [f"{name}: {value}" for name, value in (*headers, *((JSON_TYPE,) if body else ()))]
+    fields.append(body)
+    for field_ in fields:
+        if _SEPARATORS & set(field_):
+            raise ValueError(f"a request's header or body holds a tab or line break: {field_!r}")
+    return "\t".join(fields)
 
 
 @dataclass(frozen=True)
@@ -99,12 +133,11 @@ def run(base_url: str, scenario: Scenario, load: Load) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mosaic-wrk-") as directory:
         args = ["once" if scenario.once else "cycle", scenario.method, str(scenario.expected)]
         args.append(str(load.threads))
-        if scenario.lines:
+        wire = scenario.wire_lines()
+        if wire:
             lines = Path(directory) / "requests.txt"
-            lines.write_text("\n".join(scenario.lines) + "\n", encoding="utf-8")
+            lines.write_text("\n".join(wire) + "\n", encoding="utf-8")
             args.append(str(lines))
-            if scenario.header:
-                args.append(scenario.header)
         command = [
             wrk_path(),
             f"--connections={load.connections}",

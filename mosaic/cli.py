@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7071)
     serve.add_argument("--no-timers", action="store_true", help="do not fire timer triggers")
+    serve.add_argument(
+        "--processes",
+        help="host processes serving HTTP on the port, the first also running the timers and "
+        "queue pollers (default: FUNCTIONS_WORKER_PROCESS_COUNT, else 1)",
+    )
+    serve.add_argument(
+        "--threads",
+        help="worker threads per process for sync functions (default: "
+        "PYTHON_THREADPOOL_THREAD_COUNT, else CPUs + 4, at most 32)",
+    )
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="demo data").add_subparsers(
         dest="action", required=True
     )
@@ -46,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     quiet_azure_sdk()
     if args.command == "serve":
-        return _serve(args.host, args.port, timers=not args.no_timers)
+        return _serve(args)
     if args.action == "seed":
         return _seed(
             args.members,
@@ -158,22 +171,37 @@ def _dynamic_vouchers(program: str, member: dict[str, Any]) -> list[dict[str, An
     ]
 
 
-def _serve(host: str, port: int, *, timers: bool) -> int:
+def _serve(args: argparse.Namespace) -> int:
     from function_app import app
+    from mosaic.localhost.processes import HttpOnly, process_count
     from mosaic.localhost.server import serve
+    from mosaic.localhost.workers import THREAD_COUNT_SETTING, thread_count
+
+    try:
+        processes, threads = process_count(args.processes), thread_count(args.threads)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    os.environ[THREAD_COUNT_SETTING] = str(threads)  # this process's pool, and the others'
+    base = f"http://{args.host}:{args.port}/api"
+    told = None if args.listen_fd is None else HttpOnly(args.listen_fd, args.parent_pid)
 
     def ready() -> None:
-        print(_try_this(f"http://{host}:{port}/api"), flush=True)
+        if told is None:
+            print(_try_this(base), flush=True)
 
     serve(
         app,
-        host=host,
-        port=port,
+        host=args.host,
+        port=args.port,
         queue=backends().queue,
         documents=backends().documents,
         host_json=ROOT / "host.json",
-        timers=timers,
+        timers=not args.no_timers,
         on_ready=ready,
+        processes=processes,
+        process_command=[sys.executable, "-m", "mosaic", "serve"],
+        http_only=told,
     )
     return 0
 

@@ -33,3 +33,14 @@ def test_the_readme_block_heads_with_the_connections_and_lists_each_scenario() -
     )
     assert lines[4] == "| repeat login | 1,693 | 0 | 555 | 1.2 | 2.5 | 4.8 | 9.1 | 0.25 |"
     assert lines[5] == "| dynamic vouchers | 9,000 | 0 | 3,000 | 1.2 | 2.5 | 4.8 | 9.1 | 0.25 |"
+
+
+def test_the_headline_says_how_the_host_ran_when_the_run_says() -> None:
+    options = {"scope": "pos", "members": 2000, "logins": 300, "connections": 8, "threads": 1}
+    results = Results(
+        options=options | {"seconds": 5, "host": "2 process(es), 1 worker thread(s) each"}
+    )
+
+    first = markdown(results.as_dict()).splitlines()[0]
+
+    assert "wrk, the load, is another (2 process(es), 1 worker thread(s) each)" in first

@@ -118,6 +118,8 @@ class Received:
     authorization: str | None
     content_type: str | None
     body: str
+    agent_key: str | None = None
+    idempotency_key: str | None = None
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -131,7 +133,10 @@ class Recorder(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode() if length else ""
         authorization = self.headers.get("Authorization")
         content_type = self.headers.get("Content-Type")
-        self.received.append(Received(self.command, self.path, authorization, content_type, body))
+        agent_key, key = self.headers.get("X-Agent-Key"), self.headers.get("Idempotency-Key")
+        self.received.append(
+            Received(self.command, self.path, authorization, content_type, body, agent_key, key)
+        )
         self.send_response(401 if authorization == "Bearer unknown" else 200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -203,3 +208,35 @@ def test_once_posts_each_body_once_across_threads_and_stops_early(
         ("POST", "application/json", None)
     }
     assert (figures["requests"], figures["expected"], figures["errors"]) == (40, 40, 0)
+
+
+def test_each_request_of_its_own_sends_its_headers_and_its_json_body_once(
+    recorder: tuple[str, list[Received]],
+) -> None:
+    base_url, received = recorder
+    requests = tuple(
+        wrk.Request(
+            headers=(("X-Agent-Key", f"agt_{n % 3}"), ("Idempotency-Key", f"k-{n}")),
+            body=f'{{"voucherCode": "{n:05d}"}}',
+        )
+        for n in range(30)
+    )
+    scenario = wrk.Scenario("redeem", "", "/r", "POST", 200, requests=requests, once=True)
+
+    figures = wrk.run(base_url, scenario, wrk.Load(connections=2, threads=1, seconds=30))
+
+    sent = {(r.idempotency_key, r.agent_key, r.body, r.content_type) for r in received}
+    assert sent == {
+        (f"k-{n}", f"agt_{n % 3}", f'{{"voucherCode": "{n:05d}"}}', "application/json")
+        for n in range(30)
+    }
+    assert (figures["requests"], figures["errors"]) == (30, 0)
+
+
+def test_a_request_whose_header_or_body_would_break_its_line_is_refused() -> None:
+    tabbed = wrk.Request(headers=(("X-Agent-Key", "agt\t1"),), body="{}")
+    with pytest.raises(ValueError, match="tab or line break"):
+        wrk.Scenario("x", "", "/r", "POST", 200, requests=(tabbed,)).wire_lines()
+    both = wrk.Scenario("x", "", "/r", "POST", 200, ("{}",), requests=(wrk.Request(()),))
+    with pytest.raises(ValueError, match="lines or requests, not both"):
+        both.wire_lines()

@@ -13,6 +13,7 @@ import httpx
 
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.ports.documents import Container
+from tests.commands import run_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,15 +24,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 def _mosaic(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mosaic", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("mosaic", *args, env=env)
 
 
 def _free_port() -> int:

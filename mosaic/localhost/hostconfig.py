@@ -10,6 +10,7 @@ is picked up quickly.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,3 +109,18 @@ def _get(data: Mapping[str, Any], key: str, default: Any) -> Any:
         if name.lower() == lowered:
             return value
     return default
+
+
+def app_setting_count(name: str, value: str | None, maximum: int, default: int) -> int:
+    """A count the app settings give (`value`, else the environment variable `name`): 1 to
+    `maximum`, `default` when neither says. A ValueError names the setting and the value."""
+    text = value if value is not None else os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= maximum:
+        raise ValueError(f"{name} must be 1 to {maximum}, not {text!r}")
+    return count

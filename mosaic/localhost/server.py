@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,13 @@ import uvicorn
 from mosaic.localhost.app import LocalHost
 from mosaic.localhost.discovery import registered_functions
 from mosaic.localhost.hostconfig import load_host_config
+from mosaic.localhost.processes import (
+    HttpOnly,
+    exit_with_parent,
+    http_processes,
+    inherited_socket,
+    listening_socket,
+)
 from mosaic.localhost.timers import validate_schedule
 from mosaic.logs import quiet_azure_sdk
 from mosaic.ports.documents import DocumentStore
@@ -65,14 +72,34 @@ def serve(
     timers: bool = True,
     queues: bool = True,
     on_ready: Callable[[], None] | None = None,
+    processes: int = 1,
+    process_command: Sequence[str] = (),
+    http_only: HttpOnly | None = None,
 ) -> None:
     """Run the host under uvicorn on host:port until interrupted (Ctrl+C, SIGTERM);
-    on_ready is called once it listens."""
+    on_ready is called once it listens.
+
+    With `processes` > 1, this process binds the socket and starts `processes - 1` more,
+    each running `process_command` plus HttpOnly's arguments: a command that calls serve with
+    that `http_only`, which serves HTTP only (no timers, no queue pollers) on the inherited
+    socket and exits when this process is gone (mosaic/localhost/processes.py)."""
     _show_host_log()
+    if http_only is not None:
+        timers = queues = False
     asgi = build_asgi_app(
         app, queue=queue, host_json=host_json, documents=documents, timers=timers, queues=queues
     )
-    build_server(asgi, host=host, port=port, on_ready=on_ready).run()
+    if http_only is not None:
+        exit_with_parent(http_only)
+        build_server(asgi, on_ready=on_ready).run(sockets=[inherited_socket(http_only)])
+        return
+    if processes <= 1:
+        build_server(asgi, host=host, port=port, on_ready=on_ready).run()
+        return
+    if not process_command:
+        raise ValueError("several host processes need the command that starts one more")
+    with listening_socket(host, port) as sock, http_processes(process_command, sock, processes - 1):
+        build_server(asgi, on_ready=on_ready).run(sockets=[sock])
 
 
 @contextmanager

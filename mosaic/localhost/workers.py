@@ -1,5 +1,6 @@
-"""The threads sync functions run on: as many as the Python worker's default thread pool,
-min(32, CPUs + 4), started on first use.
+"""The threads sync functions run on: as many as the Python worker's thread pool, which the
+app setting PYTHON_THREADPOOL_THREAD_COUNT sets (1 to 32) and is by default min(32, CPUs + 4);
+started on first use.
 
 A job goes over a SimpleQueue and its outcome comes back to the event loop with a single
 call_soon_threadsafe: lighter than run_in_executor's pair of chained futures, which
@@ -18,7 +19,22 @@ from contextlib import suppress
 from queue import SimpleQueue
 from typing import Any
 
-WORKER_THREADS = min(32, (os.cpu_count() or 1) + 4)
+from mosaic.localhost.hostconfig import app_setting_count
+
+THREAD_COUNT_SETTING = "PYTHON_THREADPOOL_THREAD_COUNT"
+MAX_THREADS = 32
+WORKER_THREADS = min(MAX_THREADS, (os.cpu_count() or 1) + 4)
+
+
+def thread_count(value: str | None = None) -> int:
+    """The worker threads of a host process: `value` (or PYTHON_THREADPOOL_THREAD_COUNT), 1 to
+    32; WORKER_THREADS when neither is given. A ValueError names what is wrong.
+
+    Each thread more lets one more function wait (on I/O) at once, and costs every running
+    one a share of the GIL: a CPU-bound route does best with few threads per process and a
+    process per core (mosaic/localhost/processes.py)."""
+    return app_setting_count(THREAD_COUNT_SETTING, value, MAX_THREADS, WORKER_THREADS)
+
 
 Settle = Callable[[bool, Any], None]
 """Hands the outcome over: (True, result) or (False, exception)."""
@@ -26,7 +42,8 @@ _Job = tuple[Callable[..., Any], dict[str, Any], Settle]
 
 
 class WorkerPool:
-    def __init__(self, size: int = WORKER_THREADS) -> None:
+    def __init__(self, size: int | None = None) -> None:
+        """`size` threads; None: thread_count() when the first job comes."""
         self._jobs: SimpleQueue[_Job] = SimpleQueue()
         self._size = size
         self._started = False
@@ -66,7 +83,7 @@ class WorkerPool:
         with self._lock:
             if self._started:
                 return
-            for n in range(self._size):
+            for n in range(self._size or thread_count()):
                 name = f"function-{n}"
                 threading.Thread(target=self._work, daemon=True, name=name).start()
             self._started = True

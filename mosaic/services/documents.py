@@ -88,15 +88,21 @@ def update_with_retries(
     backoff: Backoff = BACKOFF,
     sleep: Sleep = time.sleep,
     jitter: Callable[[float, float], float] = random.uniform,
+    just_read: StoredDocument | None = None,
 ) -> StoredDocument | None:
     """Read the document, let `decide` return its new body (None: write nothing), write it
-    conditionally; on a conflict wait (backoff), read again and decide again.
+    conditionally; on a conflict wait (backoff), read again and decide again. `just_read`,
+    the document as the caller read it a moment ago, stands for the first read: the write is
+    conditional on its etag, so had it changed since, that attempt is a conflict like any.
 
     Raises DocumentFromNewerSchema rather than rewrite a document a newer deployment wrote,
     and ConcurrentUpdate when every attempt lost to another writer."""
     waits = backoff.delays()
     for attempt in range(backoff.attempts):
-        current = read_or_none(store, container, program, id)
+        if attempt == 0 and just_read is not None:
+            current: StoredDocument | None = just_read
+        else:
+            current = read_or_none(store, container, program, id)
         if current is not None and written_by_newer_schema(current.body):
             raise DocumentFromNewerSchema(
                 f"{container.value}/{program}/{id} was written by a newer version of the "

@@ -16,6 +16,7 @@ redeemed in the SoR itself (services.sor_fallback).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mosaic.domain.codes import CodeKind, voucher_code_kind
@@ -35,7 +36,15 @@ from mosaic.services.sor_requests import SorRequestKind, request_id, store_reque
 from mosaic.services.voucher_outcomes import VoucherAtPlace
 
 
-def _holder(backends: Backends, program: str, code: str) -> DigitalMembership | None:
+@dataclass(frozen=True)
+class _Held:
+    """The digital membership holding a code, as read: its model and its stored document."""
+
+    member: DigitalMembership
+    stored: StoredDocument
+
+
+def _holder(backends: Backends, program: str, code: str) -> _Held | None:
     kind = voucher_code_kind(code)
     number = find_code_owner(backends.documents, program, kind, code)
     if number is None:
@@ -43,7 +52,7 @@ def _holder(backends: Backends, program: str, code: str) -> DigitalMembership | 
             raise VoucherNotFound(f"no voucher {code} in program {program}")
         return None
     found = read_or_none(backends.documents, Container.MEMBERSHIPS, program, number)
-    return load(DigitalMembership, found) if found is not None else None
+    return _Held(load(DigitalMembership, found), found) if found is not None else None
 
 
 def validate_voucher(
@@ -53,9 +62,10 @@ def validate_voucher(
     that refuses; nothing is written."""
     rules = program_rules(backends, caller.program)
     place = rules.place(hotel, outlet)
-    member = _holder(backends, caller.program, code)
-    if member is None:
+    held = _holder(backends, caller.program, code)
+    if held is None:
         return validate_in_sor(backends, rules, code, place)
+    member = held.member
     voucher = find_voucher(member, code)
     now = backends.clock.now()
     check_redemption(member, voucher, place, now, rules.timezone, rules.policies.get(voucher.type))
@@ -72,8 +82,8 @@ def redeem_voucher(
 ) -> VoucherAtPlace:
     rules = program_rules(backends, caller.program)
     place = rules.place(hotel, outlet)
-    member = _holder(backends, caller.program, code)
-    if member is None:
+    held = _holder(backends, caller.program, code)
+    if held is None:
         return redeem_in_sor(backends, rules, caller, code, place, idempotency_key)
     now = backends.clock.now()
 
@@ -98,7 +108,7 @@ def redeem_voucher(
             )
         return redeemed(current, code, place, now, idempotency_key, caller.id, sor_request)
 
-    updated = _change_membership(backends, member, change)
+    updated = _change_membership(backends, held, change)
     return VoucherAtPlace(find_voucher(updated, code), updated.id, place)
 
 
@@ -111,8 +121,8 @@ def unredeem_voucher(
     """Reverse the voucher's redemption made here: a terminal reverses the redemptions of
     its own hotel, the back office any of the program's."""
     rules = program_rules(backends, caller.program)
-    member = _holder(backends, caller.program, code)
-    if member is None:
+    held = _holder(backends, caller.program, code)
+    if held is None:
         return unredeem_in_sor(backends, rules, caller, code, idempotency_key)
     now = backends.clock.now()
 
@@ -137,7 +147,7 @@ def unredeem_voucher(
         )
         return unredeemed(current, code, now, caller.id, sor_request, idempotency_key)
 
-    updated = _change_membership(backends, member, change)
+    updated = _change_membership(backends, held, change)
     voucher = find_voucher(updated, code)
     last = voucher.redemptions[-1]
     return VoucherAtPlace(voucher, updated.id, Place(last.hotel, last.outlet, True))
@@ -217,20 +227,28 @@ def _reversed_by(voucher: Voucher, caller: Caller, idempotency_key: str, now: da
 
 def _change_membership(
     backends: Backends,
-    member: DigitalMembership,
+    held: _Held,
     change: Callable[[DigitalMembership], DigitalMembership],
 ) -> DigitalMembership:
-    """Apply `change` to the stored membership, conditional on its etag; re-read and re-decide
-    on a conflict. The change's refusal (a domain error) propagates."""
+    """Apply `change` to the stored membership, conditional on its etag: first to the
+    membership as `_holder` read it (no second read), then, on a conflict, re-read and
+    re-decided. The change's refusal (a domain error) propagates."""
     saved: list[DigitalMembership] = []
 
     def decide(current: StoredDocument | None) -> JsonDocument | None:
         if current is None:
             raise VoucherNotFound("the voucher's membership is gone")
-        saved[:] = [change(load(DigitalMembership, current))]
+        member = held.member if current is held.stored else load(DigitalMembership, current)
+        saved[:] = [change(member)]
         return stored_body(saved[-1])
 
+    member = held.member
     update_with_retries(
-        backends.documents, Container.MEMBERSHIPS, member.program, member.id, decide
+        backends.documents,
+        Container.MEMBERSHIPS,
+        member.program,
+        member.id,
+        decide,
+        just_read=held.stored,
     )
     return saved[-1]

@@ -115,3 +115,43 @@ def test_a_document_this_code_writes_carries_this_codes_schema_version(backends)
     _extend(backends, meta__schemaVersion=SCHEMA_VERSION - 1)
     login_member(backends, "SIAM", "12345", DeviceDetails(device_id="d"), "10.0.0.1")
     assert _stored(backends)["meta"]["schemaVersion"] == SCHEMA_VERSION
+
+
+def test_a_document_just_read_is_decided_on_as_it_is_and_written_without_a_second_read(backends):
+    backends.documents.create(Container.SYSTEM, {"id": "x", "program": "SIAM", "n": 0})
+    read = backends.documents.read(Container.SYSTEM, "SIAM", "x")
+    seen = []
+
+    def add_one(current):
+        seen.append(current)
+        return current.body | {"n": current.body["n"] + 1}
+
+    update_with_retries(backends.documents, Container.SYSTEM, "SIAM", "x", add_one, just_read=read)
+
+    assert seen == [read]
+    assert seen[0] is read
+    assert backends.documents.read(Container.SYSTEM, "SIAM", "x").body["n"] == 1
+
+
+def test_a_document_just_read_that_changed_since_is_read_again_and_decided_again(backends):
+    backends.documents.create(Container.SYSTEM, {"id": "x", "program": "SIAM", "n": 0})
+    stale = backends.documents.read(Container.SYSTEM, "SIAM", "x")
+    backends.documents.upsert(Container.SYSTEM, {"id": "x", "program": "SIAM", "n": 10})
+    seen = []
+
+    def add_one(current):
+        seen.append(current.body["n"])
+        return current.body | {"n": current.body["n"] + 1}
+
+    update_with_retries(
+        backends.documents,
+        Container.SYSTEM,
+        "SIAM",
+        "x",
+        add_one,
+        just_read=stale,
+        sleep=lambda _: None,
+    )
+
+    assert seen == [0, 10]
+    assert backends.documents.read(Container.SYSTEM, "SIAM", "x").body["n"] == 11

@@ -96,13 +96,13 @@ class SqliteDocumentStore(PagedQueries):
 
     def read(self, container: Container, program: str, id: str) -> StoredDocument:
         key = {"container": container, "program": program, "id": id, "now": self._now()}
-        with self._db.reader() as connection:
-            row = connection.execute(
+        with self._db.reader(snapshot=False) as connection:
+            rows = connection.execute(
                 f"SELECT body, etag FROM documents WHERE {_KEY} AND {LIVE}", key
-            ).fetchone()
-        if row is None:
+            ).fetchall()
+        if not rows:
             raise DocumentNotFound(f"{container}/{program}/{id}")
-        return StoredDocument(body=json.loads(row[0]), etag=row[1])
+        return StoredDocument(body=json.loads(rows[0][0]), etag=rows[0][1])
 
     def create(self, container: Container, body: JsonDocument) -> StoredDocument:
         """Takes the place of an expired document of the same id, as Cosmos DB does."""
@@ -116,8 +116,11 @@ class SqliteDocumentStore(PagedQueries):
         return _stored(row)
 
     def replace(self, container: Container, body: JsonDocument, *, if_match: str) -> StoredDocument:
+        """One conditional UPDATE, atomic on its own. When it changes nothing, what is there
+        then says why: another etag (stale) or nothing (not found); a write of another process
+        between the two statements only makes the answer the newer state's."""
         row = self._prepare(container, body)
-        with self._db.transaction() as connection:
+        with self._db.connect() as connection:
             changed = connection.execute(
                 "UPDATE documents SET body = :body, etag = :etag, updated = :now, "
                 f"expires = :expires WHERE {_KEY} AND {LIVE} AND etag = :if_match",
@@ -294,7 +297,7 @@ def _stored(row: Mapping[str, Any]) -> StoredDocument:
 
 def _raise_missing_or_stale(connection: sqlite3.Connection, key: Mapping[str, Any]) -> None:
     name = f"{key['container']}/{key['program']}/{key['id']}"
-    if connection.execute(f"SELECT 1 FROM documents WHERE {_KEY} AND {LIVE}", key).fetchone():
+    if connection.execute(f"SELECT 1 FROM documents WHERE {_KEY} AND {LIVE}", key).fetchall():
         raise StaleDocument(f"{name} was written since it was read")
     raise DocumentNotFound(name)
 
