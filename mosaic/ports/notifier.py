@@ -10,6 +10,10 @@ from mosaic.domain.membership import Channel
 
 @dataclass(frozen=True)
 class Notification:
+    """A message to a member. An e-mail carries what it shows, rendered from `template` with
+    `data` (`mosaic.emails`): `subject`, `html` and `text`, kept as rendered by every
+    notifier (the outbox keeps them so a person can open the message)."""
+
     program: str
     membership_number: str
     channel: Channel
@@ -17,6 +21,9 @@ class Notification:
     to: str
     data: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    subject: str | None = None
+    html: str | None = None
+    text: str | None = None
 
 
 class NotificationFailed(Exception):

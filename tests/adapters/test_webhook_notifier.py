@@ -3,6 +3,7 @@ signs, what it retries and what it gives up on. Waits between attempts are recor
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -98,7 +99,28 @@ def test_body_is_the_notification_in_camel_case(
         "to": "somchai@example.com",
         "data": {"points": 120, "expiresOn": "2026-01-31", "name": "สมชาย"},
         "idempotencyKey": "expiry:M0001:2026-01",
+        "subject": None,
+        "html": None,
+        "text": None,
     }
+
+
+def test_email_is_delivered_as_rendered(
+    notifier: WebhookNotifier, receiver: WebhookReceiver
+) -> None:
+    rendered = dataclasses.replace(
+        reminder(), subject="120 points expire", html="<p>฿ &amp; co</p>", text="฿ & co"
+    )
+
+    notifier.send(rendered)
+
+    (request,) = receiver.received
+    body = json.loads(request.body)
+    assert (body["subject"], body["html"], body["text"]) == (
+        "120 points expire",
+        "<p>฿ &amp; co</p>",
+        "฿ & co",
+    )
 
 
 def test_delivery_id_is_the_providers(notifier: WebhookNotifier, receiver: WebhookReceiver) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from mosaic.adapters.embedded.notifier import OutboxNotifier
@@ -76,3 +77,15 @@ def test_outbox_is_shared_by_two_instances_on_one_file(tmp_path: Path) -> None:
     assert [delivery for delivery, _ in cli.sent()] == [first]
     host.close()
     cli.close()
+
+
+def test_outbox_keeps_a_rendered_email_so_a_person_can_open_it(tmp_path: Path) -> None:
+    outbox = OutboxNotifier(tmp_path / "outbox.db")
+    email = dataclasses.replace(
+        notification("P1", key="k1"), subject="Points", html="<p>120 ฿</p>", text="120 ฿"
+    )
+
+    delivery = outbox.send(email)
+
+    assert outbox.sent("P1") == [(delivery, email)]
+    outbox.close()

@@ -9,7 +9,10 @@ What the provider receives (the contract to give it):
     X-Mosaic-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>." + raw body bytes)>
 
     {"program": "...", "membershipNumber": "...", "channel": "push|sms|email",
-     "template": "...", "to": "...", "data": {...}, "idempotencyKey": "..." | null}
+     "template": "...", "to": "...", "data": {...}, "idempotencyKey": "..." | null,
+     "subject": "..." | null, "html": "..." | null, "text": "..." | null}
+
+An e-mail comes rendered (`subject`, `html`, `text`); the provider sends those as they are.
 
 The provider checks the signature over the exact bytes received (constant-time compare) and
 refuses a timestamp more than 5 minutes away from its clock, so a captured request cannot be
@@ -178,6 +181,9 @@ def notification_body(notification: Notification) -> bytes:
         "to": notification.to,
         "data": notification.data,
         "idempotencyKey": notification.idempotency_key,
+        "subject": notification.subject,
+        "html": notification.html,
+        "text": notification.text,
     }
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
