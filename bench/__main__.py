@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data, host, pos_run, readme, refresh, refresh_report, sessions, wrk
+from bench.profile import attached, py_spy, read_folded, summary
 from bench.report import Results, headline, markdown, peak_rss_mib, table
 from mosaic.bootstrap import backends
 from mosaic.demo.seed import program_sizes
@@ -85,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="memberships changed in the SoR before the hourly update",
     )
-    parser.add_argument("--no-profile", action="store_true", help="no py-spy while refreshing")
+    parser.add_argument(
+        "--no-profile", action="store_true", help="no py-spy while refreshing or redeeming"
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="use DIR (empty) and keep it")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
@@ -187,8 +190,17 @@ def _logins(args: argparse.Namespace, directory: Path, results: Results) -> None
             sessions.sign_in(served.base_url, logins, args.connections)
         else:
             _mobile(args, served, measure, codes, results)
+
+        def profiled(scenario: wrk.Scenario) -> list[str]:
+            results.step = f"{scenario.name} under py-spy"
+            folded = directory / "profile-pos-redeem.txt"
+            with attached(served.process.pid, folded):
+                wrk.run(served.base_url, scenario, load)
+            return summary(read_folded(folded))
+
         results.step = "POS"
-        results.extra["pos"] = pos_run.measure(args.seconds, measure)
+        profile = None if args.no_profile or py_spy() is None else profiled
+        results.extra["pos"] = pos_run.measure(args.seconds, measure, profile)
         results.peak_rss_mib["host"] = served.peak_rss_mib()
         results.host_warnings = served.warnings()
         results.step = "stopping the host"

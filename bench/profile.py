@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
+import subprocess
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SAMPLES_PER_SECOND = 100
+ATTACH_SECONDS = 0.5
+"""py-spy's time to attach to a running process before what it should sample starts."""
 ENTRY_SHARE = 0.75
 """A call holding this share of its caller's samples is part of the entry chain."""
 SHOWN_CALLS = 6
 SHOWN_LEAVES = 5
 MIN_SHARE = 0.02
+_PROCESS = re.compile(r"^process \d+:")
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*)\)$")
 WAITING = frozenset({"WorkerPool._work", "Condition.wait", "Event.wait", "Thread.join"})
 """Innermost frames of a thread that waits (py-spy samples these too here): the host's idle
@@ -49,6 +56,30 @@ def recording(command: list[str], output: Path) -> list[str]:
     ]
 
 
+@contextmanager
+def attached(pid: int, output: Path) -> Iterator[None]:
+    """py-spy samples the running process `pid` and its subprocesses (the local host's other
+    workers) while the block runs; its folded stacks are in `output` afterwards."""
+    spy = py_spy()
+    if spy is None:
+        raise RuntimeError("py-spy is not installed (requirements-dev.txt pins it)")
+    command = [
+        *(spy, "record", "--nonblocking", "--nolineno", "--subprocesses", "--format", "raw"),
+        *("--rate", str(SAMPLES_PER_SECOND), "--output", str(output), "--pid", str(pid)),
+    ]
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(ATTACH_SECONDS)
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes what it sampled, then exits
+        try:
+            recorder.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            recorder.kill()
+            recorder.wait()
+
+
 @dataclass
 class _Node:
     samples: int = 0
@@ -68,11 +99,14 @@ def _tree(stacks: Iterable[tuple[list[str], int]]) -> _Node:
 
 def read_folded(path: Path) -> list[tuple[list[str], int]]:
     """py-spy's raw format (`frame;frame;...;frame count`, outermost first), without the
-    samples of waiting threads and of the imports at the process's start."""
+    samples of waiting threads and of the imports at the process's start; the processes of
+    one recording merged."""
     stacks = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
+        while frames and _PROCESS.match(frames[0]):
+            frames = frames[1:]  # `--subprocesses` names the processes first: merge them
         if not stack.strip() or not count.isdigit() or _idle(frames):
             continue
         stacks.append((frames, int(count)))

@@ -118,8 +118,13 @@ def markdown(report: dict[str, Any]) -> str:
 def _pairs(figures: Any) -> list[tuple[str, str]]:
     """An optional module's figures: (what, figure) pairs, or one line of whatever it is."""
     if isinstance(figures, dict):
-        return [(str(what), str(figure)) for what, figure in figures.items()]
+        return [(str(what), _figure(figure)) for what, figure in figures.items()]
     return [("figures", str(figures))]
+
+
+def _figure(figure: Any) -> str:
+    """A figure as a line: a list of lines (a profile's) joined with semicolons."""
+    return "; ".join(map(str, figure)) if isinstance(figure, list) else str(figure)
 
 
 def headline(report: dict[str, Any], *, short: bool = False) -> str:

@@ -127,3 +127,6 @@ def test_a_small_pos_run_answers_every_request_with_a_200_and_gives_the_ratio(
         assert (scenario["errors"], scenario["unexpected"]) == (0, {})
     assert report["options"]["host"] == "2 process(es), 1 worker thread(s) each"
     assert report["extra"]["pos"]["fallback / digital redeem req/s"][0].isdigit()
+    profile = report["extra"]["pos"]["redeem profile (py-spy, host processes)"]
+    assert profile
+    assert all(isinstance(line, str) for line in profile)

@@ -43,6 +43,24 @@ def test_the_profile_names_the_calls_where_the_time_splits_and_leaves_out_waitin
     assert lines[-1] == "innermost frames: sqlalchemy 60%, json 30%, mosaic/services 10%"
 
 
+def test_the_processes_of_one_recording_are_merged(tmp_path: Path) -> None:
+    folded = tmp_path / "profile.txt"
+    folded.write_text(
+        f'process 11:"python -m mosaic serve --processes 2";{REFRESH};{SOR_READ} 30\n'
+        f'process 11:"python -m mosaic serve";process 12:"python -m mosaic serve --listen-fd 9";'
+        f"{REFRESH};{SOR_READ} 30\n"
+        f'process 11:"python -m mosaic serve";process 12:"python -m mosaic serve --listen-fd 9";'
+        f"{REFRESH};loads (json/decoder.py) 40\n"
+    )
+
+    lines = summary(read_folded(folded))
+
+    assert (
+        lines[0]
+        == "100 samples; refresh._refresh 100%: sql.membership_record 60%, decoder.loads 40%"
+    )
+
+
 def test_the_refresh_block_of_the_readme_is_rewritten_alone(tmp_path: Path) -> None:
     page = tmp_path / "README.md"
     page.write_text(

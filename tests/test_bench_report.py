@@ -44,3 +44,13 @@ def test_the_headline_says_how_the_host_ran_when_the_run_says() -> None:
     first = markdown(results.as_dict()).splitlines()[0]
 
     assert "wrk, the load, is another (2 process(es), 1 worker thread(s) each)" in first
+
+
+def test_a_profile_among_the_extras_is_one_line_of_its_lines() -> None:
+    options = {"scope": "pos", "members": 10, "logins": 1, "connections": 8, "threads": 1}
+    results = Results(options=options | {"seconds": 1})
+    results.extra["pos"] = {"redeem profile": ["9 samples; a 60%", "innermost frames: b 40%"]}
+
+    lines = markdown(results.as_dict()).splitlines()
+
+    assert "  - redeem profile: 9 samples; a 60%; innermost frames: b 40%" in lines
