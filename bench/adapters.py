@@ -65,8 +65,8 @@ class Memberships:
         stored = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
         self.sizes.append(len(stored.encode()))
         self.terms.append(_scalars(body))
-        code = body.get("membership", {}).get("activationCode")
-        if len(self.sample) < keep and isinstance(code, str):
+        card = body.get("membership", {}).get("cardNumber")
+        if len(self.sample) < keep and isinstance(card, str):
             self.sample.append(body)
 
 
@@ -156,8 +156,8 @@ def store_figures(
         ).etag
 
     def query(i: int) -> None:
-        code = body(i)["membership"]["activationCode"]
-        store.query(MEMBERSHIPS, body(i)["program"], equals={"membership.activationCode": code})
+        card = body(i)["membership"]["cardNumber"]
+        store.query(MEMBERSHIPS, body(i)["program"], equals={"membership.cardNumber": card})
 
     return {
         f"{name}: point read p50 / p99 (ms)": _timed(

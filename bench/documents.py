@@ -78,6 +78,7 @@ def membership(n: int) -> JsonDocument:
             "balance": rng.randint(0, 400),
             "tier": rng.choice(["classic", "silver", "gold"]),
             "nextExpiry": f"{day}T23:59:59+07:00",
+            "nextDue": f"{day}T17:00:00Z",
             "ledger": [
                 {"kind": "earn", "points": rng.randint(1, 40), "reference": f"B{n}-{i}"}
                 for i in range(6)
@@ -136,17 +137,17 @@ def _fill(store: SqliteDocumentStore, documents: int) -> Iterator[tuple[str, str
 
 
 def _queries(store: SqliteDocumentStore, documents: int) -> Iterator[tuple[str, str]]:
-    one = [Where("membership.activationCode", "=", f"{documents // 2:07d}")]
-    by_expiry = OrderBy("loyalty.nextExpiry", descending=True)
+    one = [Where("membership.cardNumber", "=", f"4{documents // 2:011d}")]
+    by_expiry = OrderBy("loyalty.nextDue", descending=True)
     active = store.count(MEMBERSHIPS, PROGRAM, where=ACTIVE)
     timed: list[tuple[str, Callable[[], object]]] = [
-        ("query, 1 match (activationCode =)", lambda: store.query(MEMBERSHIPS, PROGRAM, where=one)),
+        ("query, 1 match (cardNumber =)", lambda: store.query(MEMBERSHIPS, PROGRAM, where=one)),
         (
             f"first page of 100 of {active:,} matches (status =)",
             lambda: store.page(MEMBERSHIPS, PROGRAM, where=ACTIVE, page_size=100),
         ),
         (
-            "same, ordered by nextExpiry descending",
+            "same, ordered by nextDue descending",
             lambda: store.page(MEMBERSHIPS, PROGRAM, where=ACTIVE, order_by=by_expiry),
         ),
         (f"count of {active:,} matches", lambda: store.count(MEMBERSHIPS, PROGRAM, where=ACTIVE)),

@@ -24,15 +24,10 @@ var containers = [
   {
     name: 'memberships'
     orderedBy: [
-      'membership.activationCode'
       'membership.cardNumber'
       'membership.status'
       'meta.mode'
-      'meta.lastRefresh'
-      'meta.sorVersion'
-      'loyalty.nextExpiry'
       'loyalty.nextDue'
-      'loyalty.tier'
       'invitation.email'
       'invitation.phone'
     ]

@@ -41,15 +41,10 @@ class Container(StrEnum):
 INDEXED_FIELDS: Mapping[Container, tuple[str, ...]] = MappingProxyType(
     {
         Container.MEMBERSHIPS: (
-            "membership.activationCode",
             "membership.cardNumber",
             "membership.status",
             "meta.mode",
-            "meta.lastRefresh",
-            "meta.sorVersion",
-            "loyalty.nextExpiry",
             "loyalty.nextDue",
-            "loyalty.tier",
             "invitation.email",
             "invitation.phone",
         ),
@@ -95,7 +90,7 @@ _OPERATORS = frozenset(("=", "<", "<=", ">", ">="))
 
 @dataclass(frozen=True)
 class Where:
-    """One condition of a query, `Where("loyalty.nextExpiry", "<=", "2024-05-31")`; a query's
+    """One condition of a query, `Where("loyalty.nextDue", "<=", "2024-05-31T17:00:00Z")`; a query's
     conditions all hold. Values compare as JSON values, as in Cosmos DB: a string only with
     strings, a number only with numbers (1 equals 1.0), so "1" is not 1 and true is not 1.
     `=` takes any scalar (None matches a JSON null, never a missing field); a range takes a

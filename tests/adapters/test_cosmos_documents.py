@@ -108,7 +108,7 @@ def test_each_indexed_field_gets_composite_indexes_with_id_both_ways(
             for field in INDEXED_FIELDS.get(container, ())
             for order in ("ascending", "descending")
         ]
-    assert [("/loyalty/nextExpiry", "descending"), ("/id", "descending")] in _pairs(
+    assert [("/loyalty/nextDue", "descending"), ("/id", "descending")] in _pairs(
         database, MEMBERSHIPS
     )
 
@@ -222,8 +222,8 @@ def test_a_counter_with_capitals_counts_though_the_stand_in_lowercases_patch_con
 
 def test_values_are_parameters_never_sql_text() -> None:
     sneaky = 'x" OR 1=1 --'
-    where = [Where("loyalty.tier", "=", sneaky), Where("loyalty.nextExpiry", ">", sneaky)]
-    query = CosmosQuery(MEMBERSHIPS, sneaky, where, OrderBy("loyalty.nextExpiry"), 1.0)
+    where = [Where("loyalty.tier", "=", sneaky), Where("loyalty.nextDue", ">", sneaky)]
+    query = CosmosQuery(MEMBERSHIPS, sneaky, where, OrderBy("loyalty.nextDue"), 1.0)
     token = query.continuation(Segment.PRIMITIVE, {"id": sneaky, "loyalty": {"nextExpiry": sneaky}})
 
     statements = [(s.sql, s.parameters) for s in [*query.page(None), *query.page(token)]]

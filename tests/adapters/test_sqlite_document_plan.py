@@ -14,8 +14,8 @@ from mosaic.adapters.embedded.documents import SqliteDocumentStore
 from mosaic.ports.documents import Container, OrderBy, Where
 
 MEMBERSHIPS = Container.MEMBERSHIPS
-STATUS_INDEX = "docs1:memberships:membership.status"
-EXPIRY_INDEX = "docs1:memberships:loyalty.nextExpiry"
+STATUS_INDEX = "docs2:memberships:membership.status"
+EXPIRY_INDEX = "docs2:memberships:loyalty.nextDue"
 
 
 @pytest.fixture
@@ -62,9 +62,9 @@ def test_an_equality_on_a_declared_field_pages_by_the_index(
 
 
 def test_a_range_on_a_declared_field_pages_in_index_order(connection: sqlite3.Connection) -> None:
-    where = [Where("loyalty.nextExpiry", "<=", "2024-06")]
+    where = [Where("loyalty.nextDue", "<=", "2024-06")]
     for descending in (False, True):
-        query = Query(MEMBERSHIPS, "SIAM", where, OrderBy("loyalty.nextExpiry", descending), 0)
+        query = Query(MEMBERSHIPS, "SIAM", where, OrderBy("loyalty.nextDue", descending), 0)
         query.parameters["limit"] = 101
         first = plans(connection, query, None)
         later = plans(connection, query, query.continuation("M010", "2024-03"))
@@ -77,16 +77,16 @@ def test_a_range_on_a_declared_field_pages_in_index_order(connection: sqlite3.Co
 def test_a_count_on_a_declared_field_searches_its_index(connection: sqlite3.Connection) -> None:
     for where in (
         [Where("membership.status", "=", "active")],
-        [Where("loyalty.nextExpiry", ">", "2024-06")],
+        [Where("loyalty.nextDue", ">", "2024-06")],
     ):
         query = Query(MEMBERSHIPS, "SIAM", where, None, 0.0)
         (plan,) = connection.execute(f"EXPLAIN QUERY PLAN {query.count()}", query.parameters)
 
-        assert plan[3].startswith("SEARCH documents USING INDEX docs1:memberships:")
+        assert plan[3].startswith("SEARCH documents USING INDEX docs2:memberships:")
 
 
 def test_a_field_that_is_not_declared_is_scanned(connection: sqlite3.Connection) -> None:
     query = Query(MEMBERSHIPS, "SIAM", [Where("membership.email", "=", "a@b.c")], None, 0.0)
     (plan,) = connection.execute(f"EXPLAIN QUERY PLAN {query.count()}", query.parameters)
 
-    assert "docs1:" not in plan[3]
+    assert "docs2:" not in plan[3]

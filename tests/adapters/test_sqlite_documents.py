@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mosaic.adapters.embedded.documents import SqliteDocumentStore
-from mosaic.ports.documents import Container, DocumentNotFound
+from mosaic.ports.documents import Container, DocumentNotFound, Where
 
 FIRST_LAYOUT = """CREATE TABLE documents (
     container TEXT NOT NULL,
@@ -92,8 +92,85 @@ def test_indexes_of_fields_no_longer_declared_are_dropped_on_open(tmp_path: Path
     SqliteDocumentStore(path).close()
 
     names = {str(name) for (name,) in _rows(path, "SELECT name FROM sqlite_master")}
-    assert "docs1:memberships:membership.status" in names
+    assert "docs2:memberships:membership.status" in names
     assert not {"docs0:memberships:old.field", "docs1:memberships:gone"} & names
+
+
+SECOND_LAYOUT = """CREATE TABLE documents (
+    container TEXT NOT NULL,
+    program TEXT NOT NULL,
+    id TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    updated REAL NOT NULL,
+    expires REAL,
+    body TEXT NOT NULL,
+    UNIQUE (container, program, id)
+)"""
+
+
+def test_a_file_without_index_keys_gets_them_and_its_documents_are_found(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "documents.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute(SECOND_LAYOUT)
+        for n in range(1203):  # more than one batch of the fill
+            body = {"id": f"M{n}", "program": "P", "membership": {"status": "active"}}
+            connection.execute(
+                "INSERT INTO documents VALUES ('memberships', 'P', ?, 'e', 0, NULL, ?)",
+                (f"M{n}", json.dumps(body | {"name": "x" * 100})),
+            )
+    connection.close()
+
+    store = SqliteDocumentStore(path)
+    found = store.count(
+        Container.MEMBERSHIPS, "P", where=[Where("membership.status", "=", "active")]
+    )
+    store.close()
+
+    assert found == 1203
+    (keys,) = _rows(path, "SELECT DISTINCT keys FROM documents")
+    assert json.loads(str(keys[0])) == {"membership": {"status": "active"}}
+
+
+def test_only_the_indexed_fields_are_kept_beside_the_body(tmp_path: Path) -> None:
+    path = tmp_path / "documents.sqlite"
+    store = SqliteDocumentStore(path)
+    body = {
+        "id": "M1",
+        "program": "P",
+        "membership": {"status": "active", "memberName": "Ploy", "cardNumber": None},
+        "loyalty": {"nextDue": "2026-01-01T00:00:00Z", "ledger": [{"points": 5}]},
+    }
+    store.create(Container.MEMBERSHIPS, body)
+    store.close()
+
+    ((keys,),) = _rows(path, "SELECT keys FROM documents")
+    assert json.loads(str(keys)) == {
+        "membership": {"status": "active", "cardNumber": None},
+        "loyalty": {"nextDue": "2026-01-01T00:00:00Z"},
+    }
+
+
+def test_a_document_incremented_in_sql_is_still_found_by_its_indexed_fields(
+    tmp_path: Path,
+) -> None:
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite")
+    store.create(Container.SYSTEM, {"id": "c1", "program": "P", "kind": "counter", "n": 0})
+    store.increment(Container.SYSTEM, "P", "c1", "n", 2)
+    store.replace(
+        Container.SYSTEM,
+        store.read(Container.SYSTEM, "P", "c1").body | {"kind": "tally"},
+        if_match=store.read(Container.SYSTEM, "P", "c1").etag,
+    )
+    store.increment(Container.SYSTEM, "P", "c1", "n", 1)
+
+    by_kind = [
+        d.body for d in store.query(Container.SYSTEM, "P", where=[Where("kind", "=", "tally")])
+    ]
+    store.close()
+
+    assert by_kind == [{"id": "c1", "program": "P", "kind": "tally", "n": 3}]
 
 
 def test_purge_takes_every_expired_document_in_several_batches(tmp_path: Path) -> None:

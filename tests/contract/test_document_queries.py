@@ -16,7 +16,7 @@ from mosaic.ports.documents import (
 from tests.contract.conftest import Clock
 
 MEMBERSHIPS = Container.MEMBERSHIPS
-EXPIRY, TIER = "loyalty.nextExpiry", "loyalty.tier"
+EXPIRY, TIER = "loyalty.nextDue", "loyalty.tier"  # TIER: a field no index holds
 
 
 def member(program: str, id: str, **loyalty: Any) -> dict[str, Any]:
@@ -28,9 +28,9 @@ def ids(documents: Any) -> list[str]:
 
 
 def fill(store: DocumentStore, program: str, values: dict[str, Any]) -> None:
-    """One member per id; a value of ... leaves `loyalty.nextExpiry` out."""
+    """One member per id; a value of ... leaves `loyalty.nextDue` out."""
     for id, value in values.items():
-        body = member(program, id) if value is ... else member(program, id, nextExpiry=value)
+        body = member(program, id) if value is ... else member(program, id, nextDue=value)
         store.create(MEMBERSHIPS, body)
 
 
@@ -188,8 +188,8 @@ def test_writes_between_pages_neither_repeat_nor_skip_a_document(
         seen += ids(page.documents)
         for document in page.documents[:3]:  # rewrite what was read, its sort field unchanged
             store.upsert(MEMBERSHIPS, document.body | {"touched": True})
-        store.create(MEMBERSHIPS, member(program, f"early{len(seen)}", nextExpiry="2024-00"))
-        store.create(MEMBERSHIPS, member(program, f"late{len(seen):02d}", nextExpiry="2024-99"))
+        store.create(MEMBERSHIPS, member(program, f"early{len(seen)}", nextDue="2024-00"))
+        store.create(MEMBERSHIPS, member(program, f"late{len(seen):02d}", nextDue="2024-99"))
         if page.continuation is None:
             break
         page = store.page(

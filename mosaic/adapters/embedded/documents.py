@@ -21,6 +21,7 @@ from mosaic.adapters.embedded.document_queries import (
     LIVE,
     Query,
     drop_undeclared_indexes,
+    index_keys,
     index_statements,
 )
 from mosaic.adapters.embedded.sqlite import SqliteDatabase
@@ -46,6 +47,7 @@ _TABLE = """CREATE TABLE IF NOT EXISTS documents (
     updated REAL NOT NULL,
     expires REAL,
     body TEXT NOT NULL,
+    keys TEXT,
     UNIQUE (container, program, id)
 )"""
 _SCHEMA = (
@@ -55,13 +57,13 @@ _SCHEMA = (
 )
 _KEY = "container = :container AND program = :program AND id = :id"
 _INSERT = (
-    "INSERT INTO documents (container, program, id, body, etag, updated, expires) "
-    "VALUES (:container, :program, :id, :body, :etag, :now, :expires) "
+    "INSERT INTO documents (container, program, id, body, keys, etag, updated, expires) "
+    "VALUES (:container, :program, :id, :body, :keys, :etag, :now, :expires) "
     "ON CONFLICT (container, program, id) DO UPDATE SET "
 )
 _OVERWRITE = (
-    "body = excluded.body, etag = excluded.etag, updated = excluded.updated, "
-    "expires = excluded.expires"
+    "body = excluded.body, keys = excluded.keys, etag = excluded.etag, "
+    "updated = excluded.updated, expires = excluded.expires"
 )
 
 
@@ -72,12 +74,13 @@ _EXPIRES_FROM_BODY = (
 """A live document's expiry after a write: its ttl counted from now (-1 or none: never)."""
 _INCREMENT_LIVE = (
     "UPDATE documents SET body = json_set(body, :path, "
-    "ifnull(json_extract(body, :path), 0) + :delta), etag = :etag, updated = :now, "
+    "ifnull(json_extract(body, :path), 0) + :delta), keys = NULL, etag = :etag, updated = :now, "
     f"expires = {_EXPIRES_FROM_BODY} WHERE {_KEY} AND {LIVE} "
     "AND ifnull(json_type(body, :path), 'integer') = 'integer' "
     "RETURNING json_extract(body, :path), body"
 )
-"""An increment of a live document whose field is an integer or missing: one UPDATE."""
+"""An increment of a live document whose field is an integer or missing: one UPDATE. Its
+`keys` become NULL: the indexes read the body (document_queries.key), which SQL changed."""
 
 
 PURGE_BATCH = 500
@@ -122,7 +125,7 @@ class SqliteDocumentStore(PagedQueries):
         row = self._prepare(container, body)
         with self._db.connect() as connection:
             changed = connection.execute(
-                "UPDATE documents SET body = :body, etag = :etag, updated = :now, "
+                "UPDATE documents SET body = :body, keys = :keys, etag = :etag, updated = :now, "
                 f"expires = :expires WHERE {_KEY} AND {LIVE} AND etag = :if_match",
                 row | {"if_match": if_match},
             ).rowcount
@@ -187,6 +190,7 @@ class SqliteDocumentStore(PagedQueries):
             written = connection.execute(
                 f"{_INSERT} body = iif(expires <= :now, excluded.body, "
                 "json_set(body, :path, ifnull(json_extract(body, :path), 0) + :delta)), "
+                "keys = iif(expires <= :now, excluded.keys, NULL), "
                 "etag = excluded.etag, updated = excluded.updated, expires = iif("
                 f"expires <= :now, excluded.expires, {_EXPIRES_FROM_BODY}) "
                 "WHERE expires <= :now OR ifnull(json_type(body, :path), 'integer') = 'integer' "
@@ -255,6 +259,7 @@ class SqliteDocumentStore(PagedQueries):
             "program": program,
             "id": id,
             "body": json.dumps(clean, separators=(",", ":"), ensure_ascii=False),
+            "keys": index_keys(clean),
             "etag": uuid.uuid4().hex,
             "now": now,
             "expires": now + ttl if ttl is not None and ttl > 0 else None,
@@ -310,6 +315,8 @@ def _migrate(connection: sqlite3.Connection) -> None:
     each body's `ttl` counted from its last write."""
     drop_undeclared_indexes(connection)
     columns = [row[1] for row in connection.execute("PRAGMA table_info(documents)")]
+    if "expires" in columns and "keys" not in columns:
+        _add_keys(connection)
     if not columns or "expires" in columns:
         return
     connection.execute("ALTER TABLE documents RENAME TO documents_before_expires")
@@ -321,6 +328,22 @@ def _migrate(connection: sqlite3.Connection) -> None:
         "updated + json_extract(body, '$.ttl'), NULL) FROM documents_before_expires"
     )
     connection.execute("DROP TABLE documents_before_expires")
+
+
+def _add_keys(connection: sqlite3.Connection) -> None:
+    """Adds the `keys` column of the indexed fields (document_queries) and fills it, so the
+    new indexes are built from it rather than from every body, many times over."""
+    connection.execute("ALTER TABLE documents ADD COLUMN keys TEXT")
+    last = -1
+    while batch := connection.execute(
+        "SELECT rowid, body FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        (last, PURGE_BATCH),
+    ).fetchall():
+        connection.executemany(
+            "UPDATE documents SET keys = ? WHERE rowid = ?",
+            [(index_keys(json.loads(body)), rowid) for rowid, body in batch],
+        )
+        last = batch[-1][0]
 
 
 def _increment_path(field: str, delta: int, initial: Mapping[str, JsonScalar] | None) -> str:
