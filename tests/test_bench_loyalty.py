@@ -27,6 +27,7 @@ def test_a_small_run_examines_only_the_memberships_due_at_both_sizes(tmp_path: P
     assert (totals["points_expired"], totals["entries_written"]) == (150, 50)
     assert (totals["tiers_expired"], totals["reminders_sent"], totals["failed"]) == (10, 30, 0)
     assert (figures["membersRatio"], figures["examinedRatio"]) == (10, 10)
+    assert large["again"]["examined"] == 0  # safe to run twice: nothing is due any more
     lines = loyalty.lines(figures)
     assert lines[1].startswith("daily job over 1,000 memberships (10,000 ledger entries): ")
     assert "ratios large/small: memberships 10.0, examined 10.0, time " in lines[2]
