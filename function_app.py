@@ -2,7 +2,16 @@
 
 import azure.functions as func
 
-from mosaic.functions import backoffice, control, jobs, mobile, openapi, pos, program_jobs
+from mosaic.functions import (
+    backoffice,
+    control,
+    jobs,
+    loyalty_jobs,
+    mobile,
+    openapi,
+    pos,
+    program_jobs,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 for blueprint in (
@@ -13,5 +22,6 @@ for blueprint in (
     openapi.bp,
     jobs.bp,
     program_jobs.bp,
+    loyalty_jobs.bp,
 ):
     app.register_functions(blueprint)

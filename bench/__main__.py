@@ -1,9 +1,11 @@
-"""`python -m bench [refresh|pos]`: seed a fresh embedded SoR, start the local host as a
+"""`python -m bench [refresh|pos|loyalty]`: seed a fresh embedded SoR, start the local host as a
 subprocess (`python -m mosaic serve`) and load it with wrk, another process (installed when
 missing), one scenario at a time: logins, a signed-in member's dynamic vouchers, the cheapest
 paths, POS validate and redeem (digital and through the SoR fallback, bench/pos.py); then the
 refresh processor's figures on the same SoR (bench/refresh.py). `refresh` runs only those;
-`pos` only the first logins (unmeasured) and the POS scenarios.
+`pos` only the first logins (unmeasured) and the POS scenarios; `loyalty` only the daily
+loyalty job over a document store of its own (bench/loyalty.py: no SoR, no host), which a full
+run measures last.
 Prints figures and writes them into README.md's bench blocks; asserts nothing.
 """
 
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import data, host, pos_run, readme, refresh, refresh_report, sessions, wrk
+from bench import data, host, loyalty, pos_run, readme, refresh, refresh_report, sessions, wrk
 from bench.profile import attached, py_spy, read_folded, summary
 from bench.report import Results, headline, markdown, peak_rss_mib, table
 from mosaic.bootstrap import backends
@@ -56,9 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "scope",
         nargs="?",
-        choices=("all", "refresh", "pos"),
+        choices=("all", "refresh", "pos", "loyalty"),
         default="all",
-        help="everything (default), the refresh processor's figures only, or POS only",
+        help="everything (default), the refresh processor's figures only, POS only, or the "
+        "daily loyalty job only (at a tenth of --members, then at --members)",
     )
     parser.add_argument("--members", type=_positive, default=100_000, help="SoR members to seed")
     parser.add_argument("--logins", type=_positive, default=2000, help="members to log in")
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         program_sizes(args.members)
-        if args.scope != "refresh":
+        if args.scope in ("all", "pos"):
             wrk.wrk_path()
         directory, temporary = data.data_dir(args.keep)
     except (ValueError, RuntimeError) as error:
@@ -137,11 +140,17 @@ def main(argv: list[str] | None = None) -> int:
         if report["refresh"] is not None:
             block = refresh_report.markdown(report["refresh"], headline(report, short=True))
             readme.replace_block(args.readme, block, readme.REFRESH)
+        if report["loyalty"] is not None:
+            block = loyalty.markdown(report["loyalty"], headline(report, short=True))
+            readme.replace_block(args.readme, block, readme.LOYALTY)
         print(f"figures written to {args.readme}", file=sys.stderr)
     return 0
 
 
 def _run(args: argparse.Namespace, directory: Path, results: Results) -> None:
+    if args.scope == "loyalty":
+        _loyalty(args, directory, results)
+        return
     results.step = "seeding"
     data.configure(directory)
     seeded = data.seed(args.members)
@@ -164,6 +173,13 @@ def _run(args: argparse.Namespace, directory: Path, results: Results) -> None:
         profile=not args.no_profile,
     )
     results.refresh = refresh.measure(directory / "refresh", directory / "sor.sqlite", options)
+    if args.scope == "all":
+        _loyalty(args, directory, results)
+
+
+def _loyalty(args: argparse.Namespace, directory: Path, results: Results) -> None:
+    results.step = "daily loyalty job"
+    results.loyalty = loyalty.measure(directory / "loyalty", args.members)
 
 
 def _logins(args: argparse.Namespace, directory: Path, results: Results) -> None:

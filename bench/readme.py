@@ -7,7 +7,9 @@ from pathlib import Path
 
 LOGINS = "bench"
 REFRESH = "bench-refresh"
-"""The blocks: logins and the host (`<!-- bench:start -->`), the refresh processor."""
+LOYALTY = "bench-loyalty"
+"""The blocks: logins and the host (`<!-- bench:start -->`), the refresh processor, the daily
+loyalty job."""
 
 
 def replace_block(readme: Path, block: str, name: str = LOGINS) -> None:

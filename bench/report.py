@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import refresh_report
+from bench import loyalty, refresh_report
 
 MIB = 1024 * 1024
 
@@ -41,6 +41,8 @@ class Results:
     login_refresh: dict[str, Any] | None = None
     refresh: dict[str, Any] | None = None
     """The refresh processor's figures (bench/refresh.py)."""
+    loyalty: dict[str, Any] | None = None
+    """The daily loyalty job's figures (bench/loyalty.py)."""
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     sqlite_bytes: dict[str, int] | None = None
     host_warnings: dict[str, Any] | None = None
@@ -66,6 +68,7 @@ class Results:
             "scenarios": self.scenarios,
             "refreshQueue": self.login_refresh,
             "refresh": self.refresh,
+            "loyalty": self.loyalty,
             "peakRssMiB": self.peak_rss_mib,
             "sqliteBytes": self.sqlite_bytes,
             "hostWarnings": self.host_warnings,
@@ -98,6 +101,9 @@ def table(report: dict[str, Any]) -> str:
     if report["refresh"] is not None:
         lines.append("refresh processor:")
         lines += [f"  {line}" for line in refresh_report.lines(report["refresh"])]
+    if report["loyalty"] is not None:
+        lines.append("daily loyalty job:")
+        lines += [f"  {line}" for line in loyalty.lines(report["loyalty"])]
     lines.append(f"outcome: {report['outcome']}")
     if report["outcome"] != "complete":
         lines.append(f"  stopped during: {report['stoppedAt']}; {report['error'] or ''}")
@@ -132,7 +138,7 @@ def headline(report: dict[str, Any], *, short: bool = False) -> str:
     options, env = report["options"], report["environment"]
     seconds = report["runSeconds"]
     run = f"; the whole run took {seconds / 60:.1f} min" if seconds else ""
-    if short or options["scope"] == "refresh":
+    if short or options["scope"] in ("refresh", "loyalty"):
         return (
             f"{report['date']}, {env['cpus']} cores, Python {env['python']}, "
             f"{options['members']:,} members seeded{run}"

@@ -12,6 +12,7 @@ from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
 )
+from mosaic.services.loyalty_expiry import expire_points
 from mosaic.services.membership_import import JobOutcome, record_outcome
 from mosaic.services.membership_update import update_memberships as run_update
 from mosaic.services.refresh import (
@@ -92,3 +93,13 @@ def update_memberships(timer: func.TimerRequest) -> None:
             update.queued,
             update.watermark.isoformat(),
         )
+
+
+@bp.function_name("loyalty_expiry")
+@bp.timer_trigger(arg_name="timer", schedule="0 0 1 * * *")
+def loyalty_expiry(timer: func.TimerRequest) -> None:
+    """Daily at 01:00 UTC (08:00 in Bangkok): expire the points and tiers due and send the
+    reminders due (DESIGN section 8); each program's timezone decides what is due. A run
+    that stops anywhere is carried on by the next (or by POST /control/loyalty/expiry)."""
+    report = expire_points(backends())
+    log.info("daily loyalty job at %s: %s", report.at.isoformat(), report.totals)

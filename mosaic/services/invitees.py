@@ -21,6 +21,8 @@ from mosaic.domain.inviting import (
     ensure_invitee_may_enter,
     with_activation_seen,
 )
+from mosaic.domain.loyalty.due import with_next_due
+from mosaic.domain.loyalty.rules import rules_of
 from mosaic.domain.membership import (
     DigitalMembership,
     MembershipStatus,
@@ -113,6 +115,7 @@ def _rebuild(
                 "meta": meta,
             }
         )
+        rebuilt = with_next_due(rebuilt, rules_of(program), now)
         built[:] = [rebuilt]
         return stored_body(rebuilt)
 

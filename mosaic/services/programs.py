@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
 from mosaic.domain.errors import ProgramMisconfigured, ProgramNotFound, SystemOfRecordUnavailable
-from mosaic.domain.program import DigitalProgram, ProgramMeta, ProgramSettings
+from mosaic.domain.loyalty.rules import LoyaltyRules
+from mosaic.domain.program import DigitalProgram, LoyaltySettings, ProgramMeta, ProgramSettings
 from mosaic.domain.programs import first_program_document
 from mosaic.ports.documents import Container, DocumentAlreadyExists, DocumentStore
 from mosaic.ports.sor import SorUnavailable
@@ -19,39 +21,69 @@ from mosaic.services.documents import read_or_none
 log = logging.getLogger("mosaic.programs")
 
 TIMEZONE_KEPT = timedelta(seconds=60)
-"""How long a process keeps a program's timezone once read. Every membership refresh needs
-it before its SoR read, and the program document it lives in is tens of KB, mostly
-statistics: reading and parsing it whole took about an eighth of a refresh (and on Cosmos DB
-it is a point read of that size per refresh). A timezone the program refresh changes reaches
-this process's refreshes at once, other processes' within TIMEZONE_KEPT."""
-_timezones: weakref.WeakKeyDictionary[DocumentStore, dict[str, tuple[datetime, str]]] = (
+"""How long a process keeps a program's timezone (and loyalty rules) once read. Every
+membership refresh needs them before its SoR read, and the program document they live in is
+tens of KB, mostly statistics: reading and parsing it whole took about an eighth of a refresh
+(and on Cosmos DB it is a point read of that size per refresh). A timezone the program refresh
+changes reaches this process's refreshes at once, other processes' within TIMEZONE_KEPT."""
+
+
+@dataclass(frozen=True)
+class _Basics:
+    timezone: str
+    loyalty: LoyaltyRules | None
+    """None: the document's loyalty section is unusable (logged when read)."""
+
+
+_kept: weakref.WeakKeyDictionary[DocumentStore, dict[str, tuple[datetime, _Basics]]] = (
     weakref.WeakKeyDictionary()
 )
-"""Per document store (a test's fresh store starts empty): program -> (read at, timezone)."""
+"""Per document store (a test's fresh store starts empty): program -> (read at, basics)."""
 
 
-def program_timezone(backends: Backends, program: str) -> str:
-    """The program's timezone, stored once, in its program document (a point read; only
-    the meta section is validated), kept for TIMEZONE_KEPT."""
+def _basics(backends: Backends, program: str) -> _Basics:
+    """The program's timezone and loyalty rules, from its program document (a point read;
+    only the meta and loyalty sections are validated), kept for TIMEZONE_KEPT."""
     now = backends.wall_clock.now()
-    kept = _timezones.get(backends.documents, {}).get(program)
+    kept = _kept.get(backends.documents, {}).get(program)
     if kept is not None and now - kept[0] < TIMEZONE_KEPT:
         return kept[1]
     found = read_or_none(backends.documents, Container.PROGRAMS, program, program)
     if found is None:
         raise ProgramNotFound(f"program {program} has no digital program document yet")
     try:
-        timezone = ProgramMeta.model_validate(found.body.get("meta")).timezone
+        meta = ProgramMeta.model_validate(found.body.get("meta"))
     except ValidationError as error:
         log.error("program %s: its document's meta is unusable: %s", program, error)
         raise ProgramMisconfigured(f"program {program} has no usable timezone") from None
-    _timezones.setdefault(backends.documents, {})[program] = (now, timezone)
-    return timezone
+    try:
+        settings = LoyaltySettings.model_validate(found.body.get("loyalty"))
+        loyalty: LoyaltyRules | None = LoyaltyRules(settings, meta.timezone, meta.currency)
+    except ValidationError as error:
+        log.error("program %s: its document's loyalty settings are unusable: %s", program, error)
+        loyalty = None
+    basics = _Basics(meta.timezone, loyalty)
+    _kept.setdefault(backends.documents, {})[program] = (now, basics)
+    return basics
+
+
+def program_timezone(backends: Backends, program: str) -> str:
+    """The program's timezone, stored once, in its program document."""
+    return _basics(backends, program).timezone
+
+
+def program_loyalty(backends: Backends, program: str) -> LoyaltyRules:
+    """The program's loyalty rules (its settings, timezone and currency)."""
+    loyalty = _basics(backends, program).loyalty
+    if loyalty is None:
+        raise ProgramMisconfigured(f"program {program} has unusable loyalty settings")
+    return loyalty
 
 
 def forget_timezone(backends: Backends, program: str) -> None:
-    """The program document was just written: the next caller reads its timezone again."""
-    _timezones.get(backends.documents, {}).pop(program, None)
+    """The program document was just written: the next caller reads its timezone (and
+    loyalty rules) again."""
+    _kept.get(backends.documents, {}).pop(program, None)
 
 
 def program_settings(backends: Backends, program: str) -> ProgramSettings:

@@ -31,6 +31,8 @@ from mosaic.domain.errors import (
     MembershipNotFound,
     SystemOfRecordUnavailable,
 )
+from mosaic.domain.loyalty.due import with_next_due
+from mosaic.domain.loyalty.rules import LoyaltyRules
 from mosaic.domain.membership import (
     DigitalMembership,
     MembershipMode,
@@ -51,7 +53,7 @@ from mosaic.services.documents import load, read_or_none, stored_body, update_wi
 from mosaic.services.invitations import convert_invitation
 from mosaic.services.invitees import refresh_invitee
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
-from mosaic.services.programs import ensure_program
+from mosaic.services.programs import ensure_program, program_loyalty
 from mosaic.services.refresh_log import RefreshReport, logged_refresh
 from mosaic.services.refresh_requests import (
     MEMBERSHIP_REFRESH_QUEUE,
@@ -166,8 +168,9 @@ def _refresh(
         )
     except SorUnavailable as error:
         raise SystemOfRecordUnavailable("the system of record is not answering") from error
+    loyalty = program_loyalty(backends, program)
     if record is None:
-        return _remove(backends, program, number, now, read_at, report)
+        return _remove(backends, program, number, now, read_at, loyalty, report)
     decision = _Decision()
     issued: dict[str, str] = {}  # campaign id -> code, kept across the retries of decide
     today = local_date(now, record.program.timezone)
@@ -187,7 +190,9 @@ def _refresh(
                     now,
                     about=voucher_about(campaign.hotel),
                 )
-        built = stored_body(build_membership(record, existing, now, read_at, issued))
+        rebuilt = build_membership(record, existing, now, read_at, issued)
+        # The membership's expiry date may have moved, and its renewal reminders with it.
+        built = stored_body(with_next_due(rebuilt, loyalty, now))
         if current is not None and unchanged_by_refresh(built, current.body):
             decision.unchanged = True
             return None
@@ -257,6 +262,7 @@ def _remove(
     number: str,
     now: datetime,
     read_at: datetime,
+    loyalty: LoyaltyRules,
     report: RefreshReport,
 ) -> DigitalMembership:
     """The SoR no longer has the membership: mark the document, release its SoR codes and
@@ -270,7 +276,7 @@ def _remove(
             return None
         if existing.membership.status is MembershipStatus.REMOVED:
             return None  # marked already: writing again would change its etag for nothing
-        decision.document = mark_removed(existing, now, read_at)
+        decision.document = with_next_due(mark_removed(existing, now, read_at), loyalty, now)
         return stored_body(decision.document)
 
     update_with_retries(backends.documents, Container.MEMBERSHIPS, program, number, decide)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from mosaic.domain.base import Money
 from mosaic.domain.loyalty.earning import earn
+from mosaic.domain.loyalty.entries import LedgerEntry, LedgerKind
 from mosaic.domain.loyalty.ledger import Loyalty
 from mosaic.domain.loyalty.rules import LoyaltyRules
 from mosaic.domain.membership import DigitalMembership
@@ -65,3 +66,20 @@ def membership(loyalty: Loyalty | None = None, **info: Any) -> DigitalMembership
     """An active full membership (1 Mar 2026 to 28 Feb 2027) holding `loyalty`."""
     document = member(**info)
     return document.model_copy(update={"loyalty": loyalty or Loyalty()})
+
+
+def carried_over(*lots: tuple[int, datetime | None]) -> Loyalty:
+    """Points carried over from the old system, each lot with its old expiry (None: none)."""
+    return Loyalty(
+        ledger=[
+            LedgerEntry(
+                id=f"old{n}",
+                kind=LedgerKind.MIGRATE,
+                points=points,
+                at=at(2024, 1, 1),
+                expires_at=expires_at,
+                reason="carried over",
+            )
+            for n, (points, expires_at) in enumerate(lots)
+        ]
+    )

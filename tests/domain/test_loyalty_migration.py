@@ -6,31 +6,13 @@ import pytest
 
 from mosaic.domain.errors import InvalidField
 from mosaic.domain.loyalty.balances import ExpiringPoints, breakdown
-from mosaic.domain.loyalty.entries import LedgerEntry, LedgerKind
+from mosaic.domain.loyalty.entries import LedgerKind
 from mosaic.domain.loyalty.expiring import expire_due
-from mosaic.domain.loyalty.ledger import Loyalty
 from mosaic.domain.loyalty.migration import ExpiryMove, cutover_month, migrate_expiry
-from tests.domain.loyalty_factories import BANGKOK, TIMEZONE, at, end_of, rules
+from tests.domain.loyalty_factories import BANGKOK, TIMEZONE, at, carried_over, end_of, rules
 
 SEPTEMBER = cutover_month(rules().settings.migration_month)
 RUN = at(2024, 9, 5, 10)
-
-
-def carried_over(*lots: tuple[int, datetime | None]) -> Loyalty:
-    """Points carried over from the old system, each lot with its old expiry (None: none)."""
-    return Loyalty(
-        ledger=[
-            LedgerEntry(
-                id=f"old{n}",
-                kind=LedgerKind.MIGRATE,
-                points=points,
-                at=at(2024, 1, 1),
-                expires_at=expires_at,
-                reason="carried over",
-            )
-            for n, (points, expires_at) in enumerate(lots)
-        ]
-    )
 
 
 def test_the_default_cutover_month_is_september_2024():

@@ -24,6 +24,9 @@ from mosaic.domain.membership import DigitalMembership, MembershipMode, Membersh
 PENDING = "pending"
 SENT = "sent"
 REFUSED = "refused"
+SKIPPED = "skipped"
+"""Not sent, and never will be: the member has no address for the channel (recorded, so the
+reminder is handled and not picked again every day)."""
 
 
 class ReminderKind(StrEnum):
