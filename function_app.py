@@ -2,14 +2,26 @@
 
 import azure.functions as func
 
-from mosaic.functions import backoffice, control, jobs, mobile, openapi, pos, program_jobs
+from mosaic.functions import (
+    backoffice,
+    backoffice_loyalty,
+    control,
+    jobs,
+    loyalty_bookings,
+    mobile,
+    openapi,
+    pos,
+    program_jobs,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 for blueprint in (
     mobile.bp,
     pos.bp,
     backoffice.bp,
+    backoffice_loyalty.bp,
     control.bp,
+    loyalty_bookings.bp,
     openapi.bp,
     jobs.bp,
     program_jobs.bp,

@@ -28,6 +28,7 @@ from mosaic.services.backends import Backends
 from mosaic.services.callers import store_callers
 from mosaic.services.codes import NETWORK_WIDE
 from mosaic.services.documents import load, update_with_retries
+from mosaic.services.loyalty_rules import forget_loyalty_rules
 from mosaic.services.program_rules import forget_program_rules
 from mosaic.services.programs import forget_timezone
 from mosaic.services.refresh_log import logged_refresh
@@ -123,6 +124,7 @@ def _refresh(backends: Backends, program: str) -> DigitalProgram:
     store_callers(backends, program, callers)
     forget_timezone(backends, program)
     forget_program_rules(backends, program)
+    forget_loyalty_rules(backends, program)
     return built[-1]
 
 
