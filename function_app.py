@@ -4,8 +4,10 @@ import azure.functions as func
 
 from mosaic.functions import (
     backoffice,
+    backoffice_loyalty,
     control,
     jobs,
+    loyalty_bookings,
     loyalty_jobs,
     mobile,
     openapi,
@@ -18,7 +20,9 @@ for blueprint in (
     mobile.bp,
     pos.bp,
     backoffice.bp,
+    backoffice_loyalty.bp,
     control.bp,
+    loyalty_bookings.bp,
     openapi.bp,
     jobs.bp,
     program_jobs.bp,

@@ -30,7 +30,11 @@ def test_a_small_run_examines_only_the_memberships_due_at_both_sizes(tmp_path: P
     assert large["again"]["examined"] == 0  # safe to run twice: nothing is due any more
     lines = loyalty.lines(figures)
     assert lines[1].startswith("daily job over 1,000 memberships (10,000 ledger entries): ")
-    assert "ratios large/small: memberships 10.0, examined 10.0, time " in lines[2]
+    same_work = figures["sameWork"]
+    assert (same_work["members"], same_work["examined"]) == (1000, 9)
+    assert same_work["kinds"]["nothing due"] == 1000 - 9
+    assert lines[2].startswith("daily job over 1,000 memberships (the smaller run's work due)")
+    assert "ratios large/small: memberships 10.0, examined 10.0, time " in lines[3]
 
 
 def test_the_loyalty_block_of_the_readme_is_rewritten_alone(tmp_path: Path) -> None:

@@ -210,3 +210,10 @@ class NotEnoughPoints(MosaicError):
     """A deduction larger than the member's active balance: points never go below zero."""
 
     title = "Not enough points"
+
+
+class BookingNotFound(MosaicError):
+    """A cancellation of a booking that earned no points on the membership (unknown, or one
+    that earned nothing): there is nothing to reverse."""
+
+    title = "Booking not found"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field
 
@@ -18,6 +18,9 @@ from mosaic.domain.contacts import normal_email, normal_phone
 from mosaic.domain.loyalty.entries import LedgerEntry as LedgerEntry
 from mosaic.domain.loyalty.entries import LedgerKind as LedgerKind
 from mosaic.domain.loyalty.ledger import Loyalty
+
+if TYPE_CHECKING:
+    from mosaic.domain.loyalty.standing import Standing
 
 SCHEMA_VERSION = 2
 """1: the login slice; 2: status `removed`, `meta.removedAt`."""
@@ -320,10 +323,19 @@ class MembershipSummary(CamelModel):
     starts_on: date
     expires_on: date
     tier: str | None = None
+    tier_image: str | None = None
     points: int = 0
+    next_expiry: datetime | None = Field(
+        default=None, description="when the soonest-expiring points lapse: 23:59:59 local"
+    )
+    expiring_soon: int = Field(
+        default=0, description="points lapsing within the program's reminder days (7)"
+    )
 
 
-def summarize(document: DigitalMembership) -> MembershipSummary:
+def summarize(document: DigitalMembership, standing: Standing) -> MembershipSummary:
+    """The membership's summary, its loyalty as `standing` (domain.loyalty.standing) shows it
+    when the summary is made."""
     info = document.membership
     return MembershipSummary(
         program=document.program,
@@ -338,6 +350,9 @@ def summarize(document: DigitalMembership) -> MembershipSummary:
         status=info.status,
         starts_on=info.starts_on,
         expires_on=info.expires_on,
-        tier=document.loyalty.tier,
-        points=document.loyalty.balance,
+        tier=standing.tier,
+        tier_image=standing.tier_image,
+        points=standing.balance,
+        next_expiry=standing.next_expiry,
+        expiring_soon=standing.expiring_soon,
     )

@@ -17,6 +17,7 @@ from mosaic.domain.program import ContentType
 from mosaic.functions.answers import MembershipAnswer, membership_answer
 from mosaic.functions.http import json_response, operation, parse_params
 from mosaic.services.control import refresh_by_activation_code
+from mosaic.services.loyalty_views import standing_of
 from mosaic.services.program_refresh import refresh_program
 
 bp = func.Blueprint()
@@ -68,7 +69,7 @@ def control_refresh_membership(req: func.HttpRequest) -> func.HttpResponse:
     require_admin(req)
     target = parse_params(req.route_params, RefreshTarget)
     document = refresh_by_activation_code(backends(), target.program, target.activation_code)
-    return json_response(membership_answer(document))
+    return json_response(membership_answer(document, standing_of(backends(), document)))
 
 
 class ProgramTarget(RequestModel):

@@ -54,6 +54,8 @@ STATUS: dict[type[errors.MosaicError], int] = {
     errors.VoucherNotYetValid: 422,
     errors.VoucherNotValidHere: 422,
     errors.PolicyRefused: 422,
+    errors.BookingNotFound: 404,
+    errors.NotEnoughPoints: 422,
 }
 
 
@@ -151,6 +153,8 @@ def error_response(error: Exception) -> func.HttpResponse:
         )
         if isinstance(error, errors.InvalidField):
             problem.errors = [FieldProblem(field=error.field, rule=error.rule)]
+        if isinstance(error, errors.NotEnoughPoints):
+            problem.errors = [FieldProblem(field="points", rule=error.detail)]
         if isinstance(error, errors.PolicyRefused):
             problem.rule = error.rule
         headers: dict[str, str] = {}

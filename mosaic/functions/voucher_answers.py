@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from mosaic.domain.base import ResponseModel
+from mosaic.domain.loyalty.standing import Standing
 from mosaic.domain.membership import (
     DigitalMembership,
     DynamicVoucher,
@@ -16,7 +17,7 @@ from mosaic.domain.membership import (
     VoucherType,
 )
 from mosaic.domain.policies import live_redemption
-from mosaic.functions.answers import PackageAnswer
+from mosaic.functions.answers import PackageAnswer, StandingAnswer, standing_values
 from mosaic.services.voucher_outcomes import VoucherAtPlace
 
 
@@ -73,7 +74,7 @@ def voucher_check_answer(outcome: VoucherAtPlace, reversed_: bool = False) -> Vo
     )
 
 
-class MembershipCheckAnswer(ResponseModel):
+class MembershipCheckAnswer(StandingAnswer):
     """What a terminal shows of a membership: may it be served, and as what."""
 
     membership_number: str
@@ -83,11 +84,12 @@ class MembershipCheckAnswer(ResponseModel):
     starts_on: date
     expires_on: date
     package: PackageAnswer
-    tier: str | None = None
     usable: bool = Field(description="active, started and not past its last day, today")
 
 
-def membership_check_answer(member: DigitalMembership, usable: bool) -> MembershipCheckAnswer:
+def membership_check_answer(
+    member: DigitalMembership, usable: bool, standing: Standing
+) -> MembershipCheckAnswer:
     info = member.membership
     return MembershipCheckAnswer(
         membership_number=member.id,
@@ -97,6 +99,6 @@ def membership_check_answer(member: DigitalMembership, usable: bool) -> Membersh
         starts_on=info.starts_on,
         expires_on=info.expires_on,
         package=PackageAnswer(code=info.package.code, name=info.package.name),
-        tier=member.loyalty.tier,
+        **standing_values(standing),
         usable=usable,
     )

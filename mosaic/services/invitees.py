@@ -27,13 +27,13 @@ from mosaic.domain.membership import (
     DigitalMembership,
     MembershipStatus,
     Offer,
-    summarize,
 )
 from mosaic.domain.program import ContentType, DigitalProgram
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
 from mosaic.services.backends import Backends
 from mosaic.services.codes import issue_code, release_unheld_vouchers, voucher_about
 from mosaic.services.documents import load, stored_body, update_with_retries
+from mosaic.services.loyalty_views import summary_of
 from mosaic.services.programs import load_program, program_settings, program_timezone
 from mosaic.services.refresh_log import RefreshReport
 
@@ -128,7 +128,7 @@ def _rebuild(
     if stored is None or not built:
         return None
     document = load(DigitalMembership, stored)
-    backends.search.upsert([summarize(document)])
+    backends.search.upsert([summary_of(backends, document)])
     _tell_inviter(backends, document)
     return document
 

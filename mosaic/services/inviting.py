@@ -32,12 +32,13 @@ from mosaic.domain.inviting import (
     recorded_contact,
     with_invitee,
 )
-from mosaic.domain.membership import DigitalMembership, Invitee, summarize
+from mosaic.domain.membership import DigitalMembership, Invitee
 from mosaic.domain.program import ProgramSettings
 from mosaic.ports.documents import Container, DocumentAlreadyExists, JsonDocument, StoredDocument
 from mosaic.services.backends import Backends
 from mosaic.services.codes import issue_code
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
+from mosaic.services.loyalty_views import summary_of
 from mosaic.services.programs import load_program
 
 
@@ -125,7 +126,7 @@ def _create_invitee_membership(
         backends.documents.create(Container.MEMBERSHIPS, stored_body(document))
     except DocumentAlreadyExists:
         return
-    backends.search.upsert([summarize(document)])
+    backends.search.upsert([summary_of(backends, document)])
 
 
 def restore_invitee_membership(

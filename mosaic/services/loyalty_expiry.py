@@ -16,7 +16,8 @@ outcome is recorded, and one left `pending` (the run stopped after handing it ov
 provider was unavailable) is sent again with the same idempotency key, which the notifier
 delivers once. Running twice does nothing more: what was done moved `nextDue` on.
 
-Which programs: the SoR's list (every program has its row there), or the one asked for.
+Which programs: the one asked for, or every program with a program document, from the
+program directory (services.program_directory), so the job runs while the SoR is down.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from mosaic.domain.errors import (
     ConcurrentUpdate,
     DocumentFromNewerSchema,
     ProgramNotFound,
-    SystemOfRecordUnavailable,
 )
 from mosaic.domain.loyalty.due import NEXT_DUE, due_by
 from mosaic.domain.loyalty.operations import DailyOutcome, record_reminders, run_daily
@@ -37,7 +37,6 @@ from mosaic.domain.loyalty.reminders import PENDING, REFUSED, SENT, Reminder
 from mosaic.domain.loyalty.rules import LoyaltyRules, rules_of
 from mosaic.domain.membership import DigitalMembership
 from mosaic.ports.documents import Container, JsonDocument, OrderBy, StoredDocument, Where
-from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.documents import (
     UnreadableDocument,
@@ -46,6 +45,8 @@ from mosaic.services.documents import (
     update_with_retries,
 )
 from mosaic.services.loyalty_reminders import CHANNEL, ReminderSender, first_status
+from mosaic.services.loyalty_views import summary_of
+from mosaic.services.program_directory import known_programs
 from mosaic.services.programs import load_program
 
 log = logging.getLogger("mosaic.loyalty")
@@ -99,11 +100,7 @@ def expire_points(
             expire_program(backends, rules_of(load_program(backends, program)), program, now)
         )
         return report
-    try:
-        codes = backends.sor.program_codes()
-    except SorUnavailable as error:
-        raise SystemOfRecordUnavailable("the system of record is not answering") from error
-    for code in codes:
+    for code in known_programs(backends):
         try:
             rules = rules_of(load_program(backends, code))
         except ProgramNotFound:
@@ -150,7 +147,7 @@ def _expire_membership(
     sender: ReminderSender,
     report: ProgramExpiry,
 ) -> None:
-    decided: list[tuple[DailyOutcome, DigitalMembership]] = []
+    decided: list[tuple[DailyOutcome, DigitalMembership, bool]] = []
 
     def decide(current: StoredDocument | None) -> JsonDocument | None:
         decided.clear()
@@ -166,9 +163,10 @@ def _expire_membership(
             document = record_reminders(
                 document, [(r, status) for r in reminders], CHANNEL, rules, now
             )
-        decided.append((outcome, document))
         body = stored_body(document)
-        return None if body == current.body else body
+        changed = body != current.body
+        decided.append((outcome, document, changed))
+        return body if changed else None
 
     update_with_retries(
         backends.documents,
@@ -180,7 +178,9 @@ def _expire_membership(
     )
     if not decided:
         return
-    outcome, document = decided[0]
+    outcome, document, changed = decided[0]
+    if changed:  # back-office search shows the points, tier and expiry as they are now
+        backends.search.upsert([summary_of(backends, document)])
     report.entries_written += len(outcome.expired)
     report.points_expired -= sum(entry.points for entry in outcome.expired)
     if outcome.tier is not None and outcome.tier.previous is not None:

@@ -14,10 +14,12 @@ from mosaic.domain.inviting import (
     invitation_state,
     last_activation_day,
 )
+from mosaic.domain.loyalty.standing import Standing
 from mosaic.domain.membership import DigitalMembership, Invitee, Pin, Voucher, VoucherStatus
 from mosaic.domain.pins import PinStatus, pin_status
 from mosaic.domain.wallet import OfferView, offers_on, voucher_status_on
 from mosaic.services.backends import Backends
+from mosaic.services.loyalty_views import standing_of
 from mosaic.services.programs import program_settings, program_timezone
 
 
@@ -52,6 +54,8 @@ class MemberHome:
     activate_by: date | None
     """An invitee not logged in yet: the last day its code may first be used."""
     pins: list[tuple[Pin, PinStatus]]
+    standing: Standing
+    """The member's loyalty now."""
 
 
 def member_home(backends: Backends, member: DigitalMembership) -> MemberHome:
@@ -78,4 +82,5 @@ def member_home(backends: Backends, member: DigitalMembership) -> MemberHome:
         invitations_left=max(0, settings.invitation_limit - open_count),
         activate_by=activate_by,
         pins=[(p, pin_status(p, now, settings.pin_max_attempts)) for p in member.pins],
+        standing=standing_of(backends, member),
     )

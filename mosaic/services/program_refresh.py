@@ -28,6 +28,7 @@ from mosaic.services.backends import Backends
 from mosaic.services.callers import store_callers
 from mosaic.services.codes import NETWORK_WIDE
 from mosaic.services.documents import load, update_with_retries
+from mosaic.services.program_directory import remember_program
 from mosaic.services.program_rules import forget_program_rules
 from mosaic.services.programs import forget_timezone
 from mosaic.services.refresh_log import logged_refresh
@@ -121,6 +122,7 @@ def _refresh(backends: Backends, program: str) -> DigitalProgram:
     if campaigns_before and campaigns_before[0] != built[-1].voucher_campaigns:
         _rebuild_open_invitees(backends, program)
     store_callers(backends, program, callers)
+    remember_program(backends, program)
     forget_timezone(backends, program)
     forget_program_rules(backends, program)
     return built[-1]

@@ -6,17 +6,15 @@ forgets them) and other processes within RULES_KEPT."""
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from mosaic.domain.errors import InvalidField
 from mosaic.domain.membership import VoucherType
 from mosaic.domain.policies import Place
 from mosaic.domain.program import ContentType, ProgramSettings, RedemptionPolicy
-from mosaic.ports.documents import DocumentStore
 from mosaic.services.backends import Backends
+from mosaic.services.kept import KeptPerProgram
 from mosaic.services.programs import load_program
 
 RULES_KEPT = timedelta(seconds=60)
@@ -43,21 +41,17 @@ class ProgramRules:
         return Place(hotel=hotel, outlet=outlet, in_network=self.hotels[hotel])
 
 
-_kept: weakref.WeakKeyDictionary[DocumentStore, dict[str, tuple[datetime, ProgramRules]]] = (
-    weakref.WeakKeyDictionary()
-)
-_lock = threading.Lock()
+_kept: KeptPerProgram[ProgramRules] = KeptPerProgram(RULES_KEPT)
 
 
 def program_rules(backends: Backends, program: str) -> ProgramRules:
-    now = backends.wall_clock.now()
-    with _lock:
-        kept = _kept.get(backends.documents, {}).get(program)
-    if kept is not None and now - kept[0] < RULES_KEPT:
-        return kept[1]
+    return _kept.get(backends, program, lambda: _read_rules(backends, program))
+
+
+def _read_rules(backends: Backends, program: str) -> ProgramRules:
     document = load_program(backends, program)
     content = document.content.get(ContentType.APP)
-    rules = ProgramRules(
+    return ProgramRules(
         program=program,
         timezone=document.meta.timezone,
         currency=document.meta.currency,
@@ -66,11 +60,7 @@ def program_rules(backends: Backends, program: str) -> ProgramRules:
         hotels={h.code: h.in_network for h in content.hotels} if content else {},
         outlets={o.code: o.hotel for o in content.outlets} if content else {},
     )
-    with _lock:
-        _kept.setdefault(backends.documents, {})[program] = (now, rules)
-    return rules
 
 
 def forget_program_rules(backends: Backends, program: str) -> None:
-    with _lock:
-        _kept.get(backends.documents, {}).pop(program, None)
+    _kept.forget(backends, program)

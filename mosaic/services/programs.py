@@ -17,6 +17,7 @@ from mosaic.ports.documents import Container, DocumentAlreadyExists, DocumentSto
 from mosaic.ports.sor import SorUnavailable
 from mosaic.services.backends import Backends
 from mosaic.services.documents import read_or_none
+from mosaic.services.program_directory import remember_program
 
 log = logging.getLogger("mosaic.programs")
 
@@ -125,6 +126,7 @@ def ensure_program(backends: Backends, program: str) -> str:
         )
     except DocumentAlreadyExists:
         return program_timezone(backends, program)
+    remember_program(backends, program)
     return row.timezone
 
 

@@ -37,7 +37,6 @@ from mosaic.domain.membership import (
     DigitalMembership,
     MembershipMode,
     MembershipStatus,
-    summarize,
 )
 from mosaic.domain.refreshing import refresh_is_due, request_already_served
 from mosaic.ports.documents import Container, JsonDocument, StoredDocument
@@ -52,6 +51,7 @@ from mosaic.services.codes import (
 from mosaic.services.documents import load, read_or_none, stored_body, update_with_retries
 from mosaic.services.invitations import convert_invitation
 from mosaic.services.invitees import refresh_invitee
+from mosaic.services.loyalty_views import summary_of
 from mosaic.services.membership_codes import index_codes, indexed_sor_codes
 from mosaic.services.programs import ensure_program, program_loyalty
 from mosaic.services.refresh_log import RefreshReport, logged_refresh
@@ -217,7 +217,7 @@ def _refresh(
         mark = read_mark(backends, program, number)
         index_codes(backends, document, now, report)
         if not decision.unchanged or mark is None or mark.search_etag != stored.etag:
-            backends.search.upsert([summarize(document)])
+            backends.search.upsert([summary_of(backends, document)])
         mark_read(backends, program, number, read_at, stored.etag)
     converted = convert_invitation(backends, document, timezone, now)
     if converted is not None:

@@ -37,17 +37,37 @@ def test_a_booking_earns_only_when_strictly_over_the_minimum(amount, points):
     assert points_for(thb(amount), rules()) == points
 
 
-def test_a_booking_of_exactly_100_writes_nothing_and_100_01_writes_one_point():
+def test_a_booking_of_exactly_100_earns_nothing_and_100_01_earns_one_point():
     at_minimum = earn(Loyalty(), "B-100", thb("100.00"), at(2024, 1, 10), rules())
     over = earn(Loyalty(), "B-101", thb("100.01"), at(2024, 1, 10), rules())
 
-    assert (at_minimum.points, at_minimum.entry, at_minimum.loyalty.ledger) == (0, None, [])
+    assert at_minimum.points == 0
+    assert at_minimum.loyalty.balance == 0
+    assert at_minimum.loyalty.next_expiry is None
+    assert at_minimum.entry is not None
+    assert (at_minimum.entry.points, at_minimum.entry.expires_at) == (0, None)
     assert over.points == 1
     assert over.loyalty.balance == 1
     assert over.entry is not None
     assert over.entry.kind is LedgerKind.EARN
     assert over.entry.reference == "B-101"
     assert over.entry.expires_at == end_of(2024, 5, 31)
+
+
+def test_a_booking_that_earned_nothing_cannot_earn_when_sent_again_with_another_amount():
+    first = earn(Loyalty(), "B-100", thb("100.00"), at(2024, 1, 10), rules())
+
+    again = earn(first.loyalty, "B-100", thb("9000.00"), at(2024, 1, 10), rules())
+
+    assert (again.points, again.replayed, again.loyalty.balance) == (0, True, 0)
+
+
+def test_a_booking_that_earned_nothing_moves_no_rolling_expiry():
+    held = earn(Loyalty(), "B-1", thb("500.00"), at(2024, 1, 10), rules()).loyalty
+
+    later = earn(held, "B-2", thb("100.00"), at(2024, 3, 10), rules()).loyalty
+
+    assert later.next_expiry == end_of(2024, 5, 31)
 
 
 @pytest.mark.parametrize(

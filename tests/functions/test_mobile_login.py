@@ -117,7 +117,10 @@ def test_login_answer_is_its_own_shape_not_the_stored_document(client, app_backe
         "startsOn",
         "expiresOn",
         "tier",
+        "tierImage",
         "points",
+        "nextExpiry",
+        "expiringSoon",
     }
 
 

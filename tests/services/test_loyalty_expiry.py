@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from mosaic.adapters.sor.sql import SqlSystemOfRecord
+from mosaic.domain.errors import SystemOfRecordUnavailable
 from mosaic.domain.loyalty.entries import LedgerKind
 from mosaic.domain.loyalty.ledger import Loyalty
 from mosaic.domain.loyalty.operations import book
@@ -16,6 +19,7 @@ from mosaic.domain.loyalty.reminders import PENDING, SENT, SKIPPED
 from mosaic.ports.documents import Container, StoredDocument
 from mosaic.ports.notifier import NotificationRefused, NotifierUnavailable
 from mosaic.services.loyalty_expiry import expire_points
+from mosaic.services.program_directory import known_programs, remember_program
 from tests.domain.loyalty_factories import at, earned, end_of, thb
 from tests.services.loyalty_world import (
     PROGRAM,
@@ -29,6 +33,7 @@ from tests.services.loyalty_world import (
     rules,
     utc,
 )
+from tests.sor_databases import unopenable_sqlite_url
 
 JANUARY_AND_FEBRUARY = (at(2026, 1, 10), at(2026, 2, 10))
 """Two bookings in lot mode: a point expiring 31 May 2026, another 30 Jun 2026."""
@@ -293,3 +298,35 @@ class _BookingInterleaved(ReadSpy):
             body = found.body | {"loyalty": self.booked.model_dump(mode="json", by_alias=True)}
             self.store.replace(Container.MEMBERSHIPS, body, if_match=found.etag)
             yield found
+
+
+def test_the_job_runs_over_every_program_it_knows_while_the_sor_is_down(tmp_path):
+    backends = loyalty_world(tmp_path, at(2026, 2, 10), expiry_mode="lot")
+    put_membership(backends, "M1", earned(at(2026, 1, 10), mode="lot"))
+    remember_program(backends, PROGRAM)
+    remember_program(backends, PROGRAM)  # listed once
+    down = SqlSystemOfRecord(sa.create_engine(unopenable_sqlite_url(tmp_path)))
+    offline = dataclasses.replace(at_time(backends, utc(2026, 6, 1)), sor=down)
+
+    report = expire_points(offline)
+
+    assert known_programs(backends) == [PROGRAM]
+    assert report.total("points_expired") == 1
+
+
+def test_before_any_program_is_listed_the_job_asks_the_sor_and_says_when_it_is_down(tmp_path):
+    backends = loyalty_world(tmp_path, at(2026, 2, 10))
+    down = SqlSystemOfRecord(sa.create_engine(unopenable_sqlite_url(tmp_path)))
+
+    with pytest.raises(SystemOfRecordUnavailable):
+        expire_points(dataclasses.replace(backends, sor=down))
+
+
+def test_back_office_search_shows_the_balance_after_points_expire(tmp_path):
+    backends = loyalty_world(tmp_path, at(2026, 2, 10), expiry_mode="lot")
+    put_membership(backends, "M1", earned(*JANUARY_AND_FEBRUARY, mode="lot"))
+
+    expire_points(at_time(backends, utc(2026, 6, 1)))
+
+    (entry,) = backends.search.search(PROGRAM, None).items
+    assert entry.points == 1

@@ -11,6 +11,7 @@ from mosaic.adapters.sor import schema as t
 from mosaic.domain.errors import ProgramNotFound, SystemOfRecordUnavailable
 from mosaic.domain.program import ContentType, DigitalProgram, ProgramSettings
 from mosaic.ports.documents import Container
+from mosaic.services.program_directory import known_programs
 from mosaic.services.program_refresh import (
     PROGRAM_REFRESH_QUEUE,
     refresh_program,
@@ -280,3 +281,14 @@ def test_months_of_the_figures_are_the_programs_months(tmp_path, engine):
 
     edge = [f for f in program.statistics.tracking_per_hotel if f.subject == "SIAM-H02"]
     assert [(f.month, f.count) for f in edge] == [("2026-11", 1)]
+
+
+def test_a_refreshed_program_is_listed_for_the_jobs_that_run_over_every_program(tmp_path, engine):
+    backends = embedded_backends(tmp_path, engine=engine)
+
+    refresh_program(backends, "SIAM", "manual")
+    refresh_program(backends, "SIAM", "manual")
+
+    listed = backends.documents.read(Container.SYSTEM, "_system", "programs").body["codes"]
+    assert listed == ["SIAM"]
+    assert known_programs(backends) == ["SIAM"]

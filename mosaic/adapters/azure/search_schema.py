@@ -76,7 +76,12 @@ FIELDS = (
     IndexField("startsOn"),
     IndexField("expiresOn"),
     _filter("tier"),
+    IndexField("tierImage"),
     IndexField("points", type="Edm.Int64"),
+    # A string, not Edm.DateTimeOffset: the service would answer it in UTC, and the summary
+    # shows it in the program's timezone (23:59:59 local).
+    IndexField("nextExpiry"),
+    IndexField("expiringSoon", type="Edm.Int64"),
     IndexField(SORT_NAME, sortable=True, retrievable=False),
     IndexField(WORDS, searchable=True, retrievable=False, analyzer="whitespace"),
 )

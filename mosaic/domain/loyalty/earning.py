@@ -49,7 +49,8 @@ def earn(
     """A booking's points, earned at its booking time and expiring at the end of the month
     `expiryMonths` later (in rolling mode moving every point still active then to that expiry,
     or to a later one they had). Idempotent per booking id: a replay answers the first earning
-    and adds nothing. A booking that earns nothing writes nothing."""
+    and adds nothing. A booking that earns nothing is recorded with 0 points (moving no
+    expiry), so the same booking id sent again with another amount cannot earn later."""
     if not booking.strip():
         raise InvalidField("bookingId", "is required")
     if booked_at.tzinfo is None:
@@ -58,17 +59,17 @@ def earn(
     if first is not None:
         return Movement(loyalty, first.points, first, replayed=True)
     points = points_for(amount, rules)
-    if points == 0:
-        return Movement(loyalty, 0, None)
     entry = LedgerEntry(
         id=next_entry_id(loyalty.ledger),
         kind=LedgerKind.EARN,
         points=points,
         at=booked_at,
-        expires_at=expiry_of(booked_at, rules.settings.expiry_months, rules.timezone),
+        expires_at=expiry_of(booked_at, rules.settings.expiry_months, rules.timezone)
+        if points
+        else None,
         reason=f"booking of {amount.amount} {amount.currency}",
         reference=booking,
-        rolling=rules.rolling,
+        rolling=rules.rolling and points > 0,
     )
     return Movement(loyalty.appended(entry), points, entry)
 

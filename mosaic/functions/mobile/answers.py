@@ -244,7 +244,7 @@ def home_answer(home: MemberHome) -> HomeAnswer:
     member = home.member
     counters = member.counters
     return HomeAnswer(
-        **membership_answer(member).model_dump(),
+        **membership_answer(member, home.standing).model_dump(),
         counters=CountersAnswer(
             tracking_transactions=counters.tracking_transactions,
             reservations=counters.reservations,

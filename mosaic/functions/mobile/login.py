@@ -17,6 +17,7 @@ from mosaic.functions.answers import MembershipAnswer, membership_answer
 from mosaic.functions.http import client_address, json_response, operation, parse_body
 from mosaic.functions.mobile.blueprint import bp
 from mosaic.services.login import login_member
+from mosaic.services.loyalty_views import standing_of
 
 
 def _activation_code(value: str) -> str:
@@ -92,6 +93,8 @@ def mobile_login(req: func.HttpRequest) -> func.HttpResponse:
             token=result.token,
             expires_at=result.expires_at,
             mode=result.mode,
-            membership=membership_answer(result.membership),
+            membership=membership_answer(
+                result.membership, standing_of(backends(), result.membership)
+            ),
         )
     )

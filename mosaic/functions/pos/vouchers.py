@@ -21,6 +21,7 @@ from mosaic.functions.voucher_answers import (
 )
 from mosaic.functions.voucher_routes import VoucherBody, redeem_once, unredeem_once
 from mosaic.services.callers import Caller
+from mosaic.services.loyalty_views import standing_of
 from mosaic.services.member_lookup import find_member
 from mosaic.services.redemptions import validate_voucher
 
@@ -63,7 +64,7 @@ def pos_validate_membership(req: func.HttpRequest) -> func.HttpResponse:
         card_number=body.card_number,
         activation_code=body.activation_code,
     )
-    return json_response(membership_check_answer(member, usable))
+    return json_response(membership_check_answer(member, usable, standing_of(backends(), member)))
 
 
 @operation(
