@@ -107,7 +107,7 @@ def read_folded(path: Path) -> list[tuple[list[str], int]]:
         frames = stack.split(";")
         while frames and _PROCESS.match(frames[0]):
             frames = frames[1:]  # `--subprocesses` names the processes first: merge them
-        if not stack.strip() or not count.isdigit() or _idle(frames):
+        if not frames or not stack.strip() or not count.isdigit() or _idle(frames):
             continue
         stacks.append((frames, int(count)))
     return stacks

@@ -51,6 +51,7 @@ def test_the_processes_of_one_recording_are_merged(tmp_path: Path) -> None:
         f"{REFRESH};{SOR_READ} 30\n"
         f'process 11:"python -m mosaic serve";process 12:"python -m mosaic serve --listen-fd 9";'
         f"{REFRESH};loads (json/decoder.py) 40\n"
+        'process 12:"python -m mosaic serve --listen-fd 9" 3\n'  # a sample of no Python frame
     )
 
     lines = summary(read_folded(folded))
