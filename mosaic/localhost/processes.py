@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -37,8 +38,12 @@ PARENT_CHECK_SECONDS = 1.0
 
 def process_count(value: str | None = None) -> int:
     """The number of host processes: `value` (or FUNCTIONS_WORKER_PROCESS_COUNT), 1 to 10;
-    1 when neither is given. A ValueError names what is wrong."""
-    return app_setting_count(PROCESS_COUNT_SETTING, value, MAX_PROCESSES, 1)
+    1 when neither is given; 1 on Windows, where a child process cannot inherit the
+    listening socket. A ValueError names what is wrong."""
+    count = app_setting_count(PROCESS_COUNT_SETTING, value, MAX_PROCESSES, 1)
+    if count > 1 and sys.platform == "win32":
+        raise ValueError(f"{PROCESS_COUNT_SETTING}: one process on Windows, not {count}")
+    return count
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -83,10 +88,14 @@ def http_processes(command: Sequence[str], sock: socket.socket, count: int) -> I
     ]
     if started:
         logger.info("%d more host processes serve HTTP on the same socket", len(started))
+    stopping = threading.Event()
+    for process in started:
+        threading.Thread(target=_report_exit, args=(process, stopping), daemon=True).start()
     try:
         with _exiting_on_sigterm():
             yield
     finally:
+        stopping.set()
         stop_processes(started)
 
 
@@ -107,6 +116,14 @@ def _exiting_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _report_exit(process: subprocess.Popen[bytes], stopping: threading.Event) -> None:
+    """A process serving HTTP that ends before the host stops it is logged (the others serve
+    on; it is not restarted)."""
+    code = process.wait()
+    if not stopping.is_set():
+        logger.error("host process %d ended with code %s; the others serve on", process.pid, code)
 
 
 def stop_processes(processes: Sequence[subprocess.Popen[bytes]]) -> None:

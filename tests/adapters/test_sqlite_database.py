@@ -3,6 +3,7 @@ instead of polling SQLite's lock; a single-statement read keeps no snapshot."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 import time
@@ -63,3 +64,43 @@ def test_a_point_read_sees_every_write_made_since_the_previous_one(tmp_path: Pat
         )
     assert store.read(Container.SYSTEM, "P", "x") == written
     store.close()
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from mosaic.adapters.embedded.sqlite import SqliteDatabase
+database = SqliteDatabase(Path(sys.argv[1]), ("CREATE TABLE IF NOT EXISTS notes (n INTEGER)",))
+with database.transaction() as connection:
+    connection.execute("INSERT INTO notes VALUES (99)")
+    print("holding", flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows: SQLite's busy handler")
+def test_a_writer_killed_mid_write_lets_go_of_its_turn_and_its_write_is_undone(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.sqlite"
+    database = SqliteDatabase(path, SCHEMA)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "holding"
+
+    holder.kill()
+    holder.wait(10)
+    started = time.monotonic()
+    with database.connect() as connection:
+        connection.execute("INSERT INTO notes VALUES (1)")
+    waited = time.monotonic() - started
+
+    assert waited < 2
+    with database.reader() as connection:
+        assert connection.execute("SELECT n FROM notes").fetchall() == [(1,)]
+    database.close()

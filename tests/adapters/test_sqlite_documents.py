@@ -187,3 +187,50 @@ def test_purge_takes_every_expired_document_in_several_batches(tmp_path: Path) -
     assert store.purge_expired() == expired
     assert [d.id for d in store.query(Container.SYSTEM, "P")] == ["kept"]
     store.close()
+
+
+def test_a_file_an_older_release_wrote_has_its_index_keys_filled_again(tmp_path: Path) -> None:
+    """A release before `keys` drops these indexes and rewrites bodies without `keys`: the
+    next open finds an index missing and fills every row's `keys` from its body again."""
+    path = tmp_path / "documents.sqlite"
+    store = SqliteDocumentStore(path)
+    store.create(
+        Container.MEMBERSHIPS, {"id": "m1", "program": "P", "membership": {"status": "active"}}
+    )
+    store.close()
+    with sqlite3.connect(path) as connection:
+        connection.execute('DROP INDEX "docs2:memberships:membership.status"')
+        body = {"id": "m1", "program": "P", "membership": {"status": "cancelled"}}
+        connection.execute("UPDATE documents SET body = ? WHERE id = 'm1'", (json.dumps(body),))
+    connection.close()
+
+    reopened = SqliteDocumentStore(path)
+    active = reopened.count(
+        Container.MEMBERSHIPS, "P", where=[Where("membership.status", "=", "active")]
+    )
+    cancelled = reopened.query(
+        Container.MEMBERSHIPS, "P", where=[Where("membership.status", "=", "cancelled")]
+    )
+    reopened.close()
+
+    assert active == 0
+    assert [d.id for d in cancelled] == ["m1"]
+
+
+def test_a_newly_declared_field_is_found_in_documents_written_before(tmp_path: Path) -> None:
+    """Rows written before a field was declared have `keys` without it; its index is new, so
+    the open fills `keys` again."""
+    path = tmp_path / "documents.sqlite"
+    store = SqliteDocumentStore(path)
+    store.create(Container.MEMBERSHIPS, {"id": "m1", "program": "P", "meta": {"mode": "full"}})
+    store.close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE documents SET keys = '{}'")  # as if meta.mode was not declared
+        connection.execute('DROP INDEX "docs2:memberships:meta.mode"')
+    connection.close()
+
+    reopened = SqliteDocumentStore(path)
+    found = reopened.count(Container.MEMBERSHIPS, "P", where=[Where("meta.mode", "=", "full")])
+    reopened.close()
+
+    assert found == 1

@@ -18,7 +18,12 @@ import httpx
 import pytest
 
 from mosaic.localhost import server
-from mosaic.localhost.processes import PROCESS_COUNT_SETTING, HttpOnly, process_count
+from mosaic.localhost.processes import (
+    PROCESS_COUNT_SETTING,
+    HttpOnly,
+    http_processes,
+    process_count,
+)
 from mosaic.localhost.workers import THREAD_COUNT_SETTING, WORKER_THREADS, thread_count
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,3 +162,27 @@ def test_the_other_process_stops_by_itself_when_the_first_is_killed(tmp_path: Pa
         assert _gone(other, 10), "the other host process outlived the first"
     finally:
         host.kill()
+
+
+def test_a_process_that_ends_before_the_host_stops_it_is_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    crashing = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    with caplog.at_level("ERROR", logger="mosaic.host"), http_processes(crashing, listening, 1):
+        deadline = time.monotonic() + 10
+        while "ended with code 3" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+    listening.close()
+
+    assert "ended with code 3; the others serve on" in caplog.text
+
+
+def test_several_processes_are_refused_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "win32")
+
+    with pytest.raises(ValueError, match="one process on Windows, not 2"):
+        process_count("2")
+    assert process_count("1") == 1

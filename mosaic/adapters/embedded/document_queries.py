@@ -93,6 +93,18 @@ def index_statements() -> list[str]:
     ]
 
 
+def missing_indexes(connection: sqlite3.Connection) -> set[str]:
+    """The declared field indexes the file does not have (yet)."""
+    present = {
+        str(name)
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    declared = {
+        index_name(container, path) for container, paths in INDEXED_FIELDS.items() for path in paths
+    }
+    return declared - present
+
+
 def drop_undeclared_indexes(connection: sqlite3.Connection) -> None:
     """Drops the field indexes of fields no longer declared, or of an older key expression."""
     wanted = {

@@ -23,6 +23,7 @@ from mosaic.adapters.embedded.document_queries import (
     drop_undeclared_indexes,
     index_keys,
     index_statements,
+    missing_indexes,
 )
 from mosaic.adapters.embedded.sqlite import SqliteDatabase
 from mosaic.ports.documents import (
@@ -312,11 +313,19 @@ def _migrate(connection: sqlite3.Connection) -> None:
 
     SQLite advises against WITHOUT ROWID for rows of more than a few hundred bytes, and a
     membership is kilobytes: the table is rebuilt as a rowid table, `expires` filled from
-    each body's `ttl` counted from its last write."""
+    each body's `ttl` counted from its last write.
+
+    `keys` (the indexed fields beside each body) is filled again whenever one of the declared
+    indexes is missing: the column is new, a field was newly declared (old rows' `keys` lack
+    it), or a release before `keys` opened the file (it dropped these indexes, and its writes
+    left `keys` behind their bodies). Two releases writing one file at once is not supported."""
     drop_undeclared_indexes(connection)
     columns = [row[1] for row in connection.execute("PRAGMA table_info(documents)")]
-    if "expires" in columns and "keys" not in columns:
-        _add_keys(connection)
+    if "expires" in columns:
+        if "keys" not in columns:
+            connection.execute("ALTER TABLE documents ADD COLUMN keys TEXT")
+        if missing_indexes(connection):
+            _fill_keys(connection)
     if not columns or "expires" in columns:
         return
     connection.execute("ALTER TABLE documents RENAME TO documents_before_expires")
@@ -330,10 +339,9 @@ def _migrate(connection: sqlite3.Connection) -> None:
     connection.execute("DROP TABLE documents_before_expires")
 
 
-def _add_keys(connection: sqlite3.Connection) -> None:
-    """Adds the `keys` column of the indexed fields (document_queries) and fills it, so the
-    new indexes are built from it rather than from every body, many times over."""
-    connection.execute("ALTER TABLE documents ADD COLUMN keys TEXT")
+def _fill_keys(connection: sqlite3.Connection) -> None:
+    """Fills `keys` from every body, before the indexes are built (from `keys`, not from every
+    body many times over)."""
     last = -1
     while batch := connection.execute(
         "SELECT rowid, body FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",

@@ -25,7 +25,9 @@ class _WriterTurn:
     sleeps of 1, 2, 5, 10... ms, holding its own process's turn all the while: with two host
     processes redeeming vouchers, a write then held the file twice as long (bench profile).
     SQLite's own locks still decide; this only queues the writers that use it. (No flock on
-    Windows: there the busy handler alone.)"""
+    Windows: there the busy handler alone.) A process that dies lets go of its turn (the
+    kernel releases its lock, SQLite rolls its write back); one that is stopped (SIGSTOP,
+    a debugger) holds it, and the file's writers wait until it runs again or is killed."""
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.RLock()
