@@ -80,7 +80,7 @@ def test_a_replayed_booking_answers_the_first_earning_and_awards_nothing(backend
     first = book(backends)
     etag = backends.documents.read(Container.MEMBERSHIPS, "SIAM", NUMBER).etag
 
-    again = book(backends, amount="900.00", booked_at=BOOKED + timedelta(days=30))
+    again = book(backends, amount="900.00", booked_at=BOOKED - timedelta(days=30))
 
     assert again == replace(first, replayed=True)
     assert backends.documents.read(Container.MEMBERSHIPS, "SIAM", NUMBER).etag == etag

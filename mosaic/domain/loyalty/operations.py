@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from mosaic.domain.base import Money
+from mosaic.domain.errors import InvalidField
 from mosaic.domain.loyalty.due import with_next_due
 from mosaic.domain.loyalty.earning import Movement, adjust, earn, reverse_booking
 from mosaic.domain.loyalty.entries import LedgerEntry
@@ -19,6 +20,10 @@ from mosaic.domain.loyalty.reminders import PENDING, Reminder, reminders_due
 from mosaic.domain.loyalty.rules import LoyaltyRules
 from mosaic.domain.loyalty.tiers import TierChange, evaluate_tier
 from mosaic.domain.membership import Channel, DigitalMembership, NotificationRecord
+
+EARLIEST_BOOKING = datetime(2000, 1, 1, tzinfo=UTC)
+BOOKING_CLOCK_SKEW = timedelta(days=1)
+"""How far ahead of our clock a booking system's `bookedAt` may be (its clock, its zone)."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,12 @@ def book(
     now: datetime,
 ) -> Booked:
     """A booking arrives: its points earned (once per booking id), the tier evaluated at
-    `now`. A replay changes nothing (not even the tier)."""
+    `now`. A replay changes nothing (not even the tier). A booking time later than a day
+    after `now` or before EARLIEST_BOOKING is refused (InvalidField naming `bookedAt`)."""
+    if booked_at.tzinfo is not None and not (
+        EARLIEST_BOOKING <= booked_at <= now + BOOKING_CLOCK_SKEW
+    ):
+        raise InvalidField("bookedAt", "must not be in the future, nor before the year 2000")
     movement = earn(document.loyalty, booking, amount, booked_at, rules)
     if movement.replayed:
         return Booked(document, movement, None)
